@@ -1,0 +1,41 @@
+"""labsupport: the simulator behind the stateless-sessions course. Use it as ``import labsupport as lab``."""
+from __future__ import annotations
+
+from .balancer import (
+    POLICIES,
+    ClientInfo,
+    ConsistentHash,
+    HashModulo,
+    LoadBalancer,
+    Policy,
+    RandomChoice,
+    RoundRobin,
+    Sticky,
+    make_policy,
+    remapped_share,
+    stable_hash,
+)
+from .clients import RequestRecord, SimUser
+from .clock import EPOCH, SimClock
+from .cluster import Cluster, Server
+from .errors import ClusterError, LabError, SessionRejected, UnknownChoice, UnknownServer
+from .scenario import EVENTS, JourneyRun, Lab
+from .sessions import (
+    STRATEGIES,
+    InMemorySessions,
+    ReplicatedMemorySessions,
+    Session,
+    SessionStrategy,
+    SignedCookieSessions,
+)
+from .shop import DEMO_SECRET_KEY, create_shop, demo_accounts
+from .tables import Table
+
+__all__ = [
+    "DEMO_SECRET_KEY", "EPOCH", "EVENTS", "POLICIES", "STRATEGIES",
+    "ClientInfo", "Cluster", "ClusterError", "ConsistentHash", "HashModulo", "InMemorySessions",
+    "JourneyRun", "Lab", "LabError", "LoadBalancer", "Policy", "RandomChoice", "ReplicatedMemorySessions",
+    "RequestRecord", "RoundRobin", "Server", "Session", "SessionRejected", "SessionStrategy",
+    "SignedCookieSessions", "SimClock", "SimUser", "Sticky", "Table", "UnknownChoice", "UnknownServer",
+    "create_shop", "demo_accounts", "make_policy", "remapped_share", "stable_hash",
+]

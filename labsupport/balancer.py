@@ -1,0 +1,197 @@
+"""The load balancer: a WSGI app that picks one live server per request (lesson 00, 02).
+
+Policies are small objects with one method, ``choose``. Hash-based policies use hashlib,
+never the built-in ``hash()``, whose salt changes every run.
+"""
+from __future__ import annotations
+
+import bisect
+import hashlib
+import itertools
+import json
+import random
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from werkzeug.http import dump_cookie, parse_cookie
+
+from .cluster import Cluster
+from .errors import UnknownChoice
+
+STICKY_COOKIE = "lb"
+
+
+@dataclass(frozen=True)
+class ClientInfo:
+    """What a policy may look at: the client's address and the server its cookie pins."""
+
+    address: str
+    pinned: str | None = None
+
+
+class Policy(ABC):
+    """How the balancer picks a server. ``servers`` are the live names, in cluster order."""
+
+    name: ClassVar[str]
+    pins: ClassVar[bool] = False
+    """True when the balancer should pin the client with a cookie."""
+
+    @abstractmethod
+    def choose(self, client: ClientInfo, servers: Sequence[str]) -> str:
+        """Name of the server that gets this request."""
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+class RoundRobin(Policy):
+    """Each request goes to the next server in turn."""
+
+    name = "round-robin"
+
+    def __init__(self) -> None:
+        self._turn = itertools.count()
+
+    def choose(self, client: ClientInfo, servers: Sequence[str]) -> str:
+        return servers[next(self._turn) % len(servers)]
+
+
+class RandomChoice(Policy):
+    """Each request goes to a server drawn at random from a seeded generator."""
+
+    name = "random"
+
+    def __init__(self, *, seed: int = 0) -> None:
+        self.seed = seed
+        self._rng = random.Random(seed)
+
+    def choose(self, client: ClientInfo, servers: Sequence[str]) -> str:
+        return servers[self._rng.randrange(len(servers))]
+
+    def __repr__(self) -> str:
+        return f"RandomChoice(seed={self.seed})"
+
+
+class Sticky(Policy):
+    """Sticky sessions: a client whose cookie pins a live server goes there; others as ``first``."""
+
+    name = "sticky"
+    pins = True
+
+    def __init__(self, first: Policy | None = None) -> None:
+        self.first = first if first is not None else RoundRobin()
+
+    def choose(self, client: ClientInfo, servers: Sequence[str]) -> str:
+        if client.pinned in servers:
+            return client.pinned  # type: ignore[return-value]
+        return self.first.choose(client, servers)
+
+    def __repr__(self) -> str:
+        return f"Sticky(first={self.first!r})"
+
+
+def stable_hash(text: str) -> int:
+    """A 64-bit hash of ``text`` that is the same in every process (sha256-based)."""
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big")
+
+
+class HashModulo(Policy):
+    """``hash(client address) mod N``: the same client lands on the same server while N holds."""
+
+    name = "hash-modulo"
+
+    def choose(self, client: ClientInfo, servers: Sequence[str]) -> str:
+        return servers[stable_hash(client.address) % len(servers)]
+
+
+class ConsistentHash(Policy):
+    """A hash ring with ``replicas`` points per server: changing N moves only ~1/N of clients."""
+
+    name = "consistent-hash"
+
+    def __init__(self, *, replicas: int = 100) -> None:
+        self.replicas = replicas
+        self._ring_for: tuple[str, ...] = ()
+        self._points: list[int] = []
+        self._owners: list[str] = []
+
+    def _ring(self, servers: Sequence[str]) -> None:
+        key = tuple(servers)
+        if key != self._ring_for:
+            ring = sorted((stable_hash(f"{name}#{i}"), name) for name in servers for i in range(self.replicas))
+            self._points = [point for point, _ in ring]
+            self._owners = [owner for _, owner in ring]
+            self._ring_for = key
+
+    def choose(self, client: ClientInfo, servers: Sequence[str]) -> str:
+        self._ring(servers)
+        at = bisect.bisect(self._points, stable_hash(client.address)) % len(self._points)
+        return self._owners[at]
+
+    def __repr__(self) -> str:
+        return f"ConsistentHash(replicas={self.replicas})"
+
+
+POLICIES: dict[str, Callable[..., Policy]] = {
+    RoundRobin.name: RoundRobin,
+    RandomChoice.name: RandomChoice,
+    Sticky.name: Sticky,
+    HashModulo.name: HashModulo,
+    ConsistentHash.name: ConsistentHash,
+}
+"""The balancing policies by name."""
+
+
+def make_policy(policy: str | Policy, *, seed: int = 0) -> Policy:
+    """A policy object from its name (``random`` is seeded with ``seed``) or as given."""
+    if isinstance(policy, Policy):
+        return policy
+    if policy == RandomChoice.name:
+        return RandomChoice(seed=seed)
+    try:
+        return POLICIES[policy]()
+    except KeyError:
+        raise UnknownChoice("balancing policy", policy, list(POLICIES)) from None
+
+
+def remapped_share(policy: Policy, clients: Iterable[str], before: Sequence[str], after: Sequence[str]) -> float:
+    """Share of ``clients`` (addresses) that a policy sends elsewhere when servers change."""
+    addresses = list(clients)
+    moved = sum(
+        policy.choose(ClientInfo(a), before) != policy.choose(ClientInfo(a), after) for a in addresses
+    )
+    return moved / len(addresses)
+
+
+class LoadBalancer:
+    """A WSGI app in front of a cluster: one request in, one live server's answer out."""
+
+    def __init__(self, cluster: Cluster, policy: str | Policy = "round-robin", *, seed: int = 0) -> None:
+        self.cluster = cluster
+        self.policy = make_policy(policy, seed=seed)
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        servers = self.cluster.alive_names()
+        if not servers:
+            body = json.dumps({"error": "service unavailable", "reason": "no server is up"}).encode()
+            start_response("503 SERVICE UNAVAILABLE",
+                           [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+            return [body]
+        pinned = None
+        if self.policy.pins and "HTTP_COOKIE" in environ:
+            pinned = parse_cookie(environ).get(STICKY_COOKIE)
+        chosen = self.policy.choose(ClientInfo(environ.get("REMOTE_ADDR", ""), pinned), servers)
+        app = self.cluster.servers[chosen].app
+        if not self.policy.pins or chosen == pinned:
+            return app(environ, start_response)
+        cookie = dump_cookie(STICKY_COOKIE, chosen, httponly=True, samesite="Lax")
+
+        def pin_then_start(status: str, headers: list[tuple[str, str]], *exc_info: Any) -> Any:
+            return start_response(status, [*headers, ("Set-Cookie", cookie)], *exc_info)
+
+        return app(environ, pin_then_start)
+
+    def __repr__(self) -> str:
+        return f"LoadBalancer(policy={self.policy!r}, servers={self.cluster.alive_names()})"

@@ -1,0 +1,84 @@
+"""Simulated users: each owns one werkzeug test Client that talks only to the balancer (lesson 00).
+
+A journey is a login followed by ``k - 1`` "add to cart" requests. A step is kept when it
+returns 200 and the cart holds exactly the items added so far.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from werkzeug.test import Client, TestResponse
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    """One request a simulated user made, as plain data for tables and plots."""
+
+    seq: int
+    user: str
+    step: int
+    action: str
+    status: int
+    server: str | None
+    kept: bool
+    reason: str | None = None
+
+
+class SimUser:
+    """One user of the shop with their own cookie jar, addressing only the balancer."""
+
+    def __init__(self, balancer: Callable[..., Iterable[bytes]], index: int) -> None:
+        self.index = index
+        self.name = f"user{index:03d}"
+        self.password = f"pass{index:03d}"
+        self.address = f"2001:db8::{index + 1:x}"
+        """A documentation-range IPv6 address: what hash-based policies key on (never dialled)."""
+        self.client = Client(balancer)
+        self.cart: list[str] = []
+        """The items this user has added: what a kept session must give back."""
+
+    def request(self, method: str, path: str, json: Any = None, **kwargs: Any) -> TestResponse:
+        """Send one request through the balancer, from this user's address and cookie jar."""
+        return self.client.open(path, method=method, json=json,
+                                environ_base={"REMOTE_ADDR": self.address}, **kwargs)
+
+    def login(self, password: str | None = None) -> TestResponse:
+        """Log in (with the right password unless told otherwise); a new session has an empty cart."""
+        response = self.request("POST", "/login", {"user": self.name, "password": password or self.password})
+        if response.status_code == 200:
+            self.cart = []
+        return response
+
+    def add_item(self, item: str) -> TestResponse:
+        """Put ``item`` in the cart; the user remembers it only if the shop said yes."""
+        response = self.request("POST", "/cart", {"item": item})
+        if response.status_code == 200:
+            self.cart.append(item)
+        return response
+
+    def journey_step(self, step: int, seq: int) -> RequestRecord:
+        """Step 0 logs in; step ``j`` adds ``item<j>`` and checks the whole cart came back."""
+        if step == 0:
+            action, response = "login", self.login()
+            kept = response.status_code == 200
+        else:
+            expected = [*self.cart, f"item{step}"]
+            action, response = "add item", self.add_item(f"item{step}")
+            kept = response.status_code == 200 and response.json["cart"] == expected  # type: ignore[index]
+        reason = None if kept else _reason(response)
+        return RequestRecord(seq, self.name, step, action, response.status_code,
+                             response.headers.get("X-Served-By"), kept, reason)
+
+    def __repr__(self) -> str:
+        return f"SimUser({self.name!r}, cart={self.cart})"
+
+
+def _reason(response: TestResponse) -> str:
+    body = response.get_json(silent=True)
+    if isinstance(body, dict) and "reason" in body:
+        return str(body["reason"])
+    if response.status_code == 200:
+        return "cart lost: the server answered with a different cart"
+    return f"HTTP {response.status_code}"

@@ -1,0 +1,44 @@
+"""The exceptions labsupport raises: one root, specific subclasses carrying data."""
+from __future__ import annotations
+
+
+class LabError(Exception):
+    """Root of every error labsupport raises on purpose."""
+
+
+class SessionRejected(LabError):
+    """A request carried no usable session; the shop answers with ``status`` (lesson 02).
+
+    ``reason`` is the sentence the learner sees in the JSON error body.
+    """
+
+    def __init__(self, reason: str, *, status: int = 401) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+
+
+class ClusterError(LabError):
+    """A cluster operation that cannot be done as asked (lesson 00)."""
+
+
+class UnknownServer(ClusterError, KeyError):
+    """A server name that is not part of the cluster."""
+
+    def __init__(self, name: str, known: list[str]) -> None:
+        super().__init__(f"no server named {name!r}; the cluster has {', '.join(known) or 'none'}")
+        self.name = name
+        self.known = known
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class UnknownChoice(LabError, ValueError):
+    """A name (policy, strategy, event, exercise) that labsupport does not know."""
+
+    def __init__(self, kind: str, name: object, known: list[str]) -> None:
+        super().__init__(f"unknown {kind} {name!r}; choose one of: {', '.join(known)}")
+        self.kind = kind
+        self.name = name
+        self.known = known

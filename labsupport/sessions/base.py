@@ -1,0 +1,80 @@
+"""The one small interface every session strategy implements (lesson 02).
+
+A strategy decides where a logged-in user's session lives between requests: in this
+server's memory, in a signed cookie the client carries, in a token, or in a shared store.
+The shop app calls only these methods, so strategies plug in without touching it.
+"""
+from __future__ import annotations
+
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from flask import Request, Response
+
+
+@dataclass
+class Session:
+    """What the shop knows about a logged-in user.
+
+    ``id`` is the server-side handle (a session id) for strategies that keep one, and
+    ``None`` until the strategy first saves the session.
+    """
+
+    user: str
+    cart: list[str] = field(default_factory=list)
+    id: str | None = None
+
+    def data(self) -> dict[str, object]:
+        """The session's content as plain JSON-ready data."""
+        return {"user": self.user, "cart": list(self.cart)}
+
+
+def size_in_bytes(data: dict[str, object]) -> int:
+    """Bytes of ``data`` serialised as compact JSON: how much a store or cookie must hold."""
+    return len(json.dumps(data, separators=(",", ":")).encode())
+
+
+class SessionStrategy(ABC):
+    """Where one server keeps (or does not keep) a user's session between requests.
+
+    Two required methods, ``load`` and ``save``; the rest are hooks with sensible defaults.
+    Each simulated server gets its own instance, so nothing mutable is shared by accident.
+    """
+
+    name: ClassVar[str]
+    stateful: ClassVar[bool] = False
+    """True when the server itself must remember the session (it dies with the server)."""
+
+    @abstractmethod
+    def load(self, request: Request) -> Session | None:
+        """The request's session; ``None`` if it carries none.
+
+        Raises ``SessionRejected`` when it carries a credential that cannot be used.
+        """
+
+    @abstractmethod
+    def save(self, session: Session, response: Response) -> None:
+        """Keep ``session`` and tell the client, through ``response``, what to send next time.
+
+        A session whose ``id`` is ``None`` is new (login): the strategy starts it afresh.
+        """
+
+    def end(self, session: Session, response: Response) -> None:
+        """Log the session out. The default only clears what ``save`` would keep."""
+
+    def connect(self, peers: Sequence[SessionStrategy]) -> None:
+        """Told the strategies of the other live servers after every cluster change."""
+
+    def sessions_held(self) -> int:
+        """How many sessions this server holds in its own memory."""
+        return 0
+
+    def bytes_held(self) -> int:
+        """Bytes of session data this server holds in its own memory (JSON-encoded)."""
+        return 0
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(sessions_held={self.sessions_held()})"

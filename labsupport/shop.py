@@ -1,0 +1,141 @@
+"""The shop: a small real Flask app with login, profile, cart and logout (lesson 00).
+
+Every simulated server runs its own instance. Where the session lives is the strategy's
+business; the shop only asks it to ``load``, ``save`` and ``end``. Every error is JSON with
+a reason and a 4xx status; the ``X-Served-By`` header names the server that answered.
+"""
+from __future__ import annotations
+
+import hmac
+from datetime import timedelta
+
+from flask import Flask, Response, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from .errors import SessionRejected
+from .sessions import Session, SessionStrategy
+
+DEMO_SECRET_KEY = "course-demo-secret-key-not-for-production-0001"
+"""The secret every server of a simulated cluster shares (32+ bytes, public: demo only)."""
+
+MAX_ITEM_LENGTH = 64
+
+
+def demo_accounts(count: int = 1000) -> dict[str, str]:
+    """The shop's accounts: ``user000``... with password ``pass000``..., plus alice and bob."""
+    accounts = {f"user{i:03d}": f"pass{i:03d}" for i in range(count)}
+    accounts.update(alice="alice-password", bob="bob-password")
+    return accounts
+
+
+def error(status: int, reason: str) -> tuple[Response, int]:
+    """A JSON error body: ``{"error": <status phrase>, "reason": <why>}``."""
+    phrase = {400: "bad request", 401: "unauthorized", 404: "not found",
+              405: "method not allowed", 503: "service unavailable"}.get(status, "error")
+    return jsonify(error=phrase, reason=reason), status
+
+
+def json_field(body: object, name: str) -> str:
+    """A required, non-empty string field of a JSON object body (400 otherwise)."""
+    if not isinstance(body, dict):
+        raise _BadRequest("request body must be a JSON object")
+    value = body.get(name)
+    if value is None:
+        raise _BadRequest(f"missing field {name!r}")
+    if not isinstance(value, str) or not value:
+        raise _BadRequest(f"field {name!r} must be a non-empty string")
+    return value
+
+
+class _BadRequest(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def create_shop(
+    *,
+    server_name: str,
+    strategy: SessionStrategy,
+    secret_key: str = DEMO_SECRET_KEY,
+    accounts: dict[str, str] | None = None,
+    session_lifetime: timedelta = timedelta(minutes=30),
+) -> Flask:
+    """Build one server's shop app. ``strategy`` must be this server's own instance."""
+    app = Flask("labsupport.shop")
+    app.config.update(
+        SECRET_KEY=secret_key,
+        SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=session_lifetime,
+    )
+    accounts = demo_accounts() if accounts is None else dict(accounts)
+
+    def current_session() -> Session:
+        session = strategy.load(request)
+        if session is None:
+            raise SessionRejected("not logged in: the request carries no session")
+        return session
+
+    @app.get("/")
+    def hello() -> Response:
+        return jsonify(message="hello from the shop", server=server_name)
+
+    @app.post("/login")
+    def login() -> Response:
+        body = request.get_json(silent=True)
+        user = json_field(body, "user")
+        password = json_field(body, "password")
+        known = accounts.get(user)
+        if known is None or not hmac.compare_digest(known.encode(), password.encode()):
+            raise SessionRejected("unknown user or wrong password")
+        session = Session(user=user)
+        response = jsonify(user=user, server=server_name)
+        strategy.save(session, response)
+        return response
+
+    @app.get("/profile")
+    def profile() -> Response:
+        session = current_session()
+        return jsonify(user=session.user, cart_size=len(session.cart), server=server_name)
+
+    @app.get("/cart")
+    def show_cart() -> Response:
+        session = current_session()
+        return jsonify(user=session.user, cart=session.cart, server=server_name)
+
+    @app.post("/cart")
+    def add_to_cart() -> Response:
+        session = current_session()
+        item = json_field(request.get_json(silent=True), "item")
+        if len(item) > MAX_ITEM_LENGTH:
+            raise _BadRequest(f"field 'item' must be at most {MAX_ITEM_LENGTH} characters")
+        session.cart.append(item)
+        response = jsonify(user=session.user, cart=session.cart, server=server_name)
+        strategy.save(session, response)
+        return response
+
+    @app.post("/logout")
+    def logout() -> Response:
+        session = current_session()
+        response = jsonify(logged_out=session.user, server=server_name)
+        strategy.end(session, response)
+        return response
+
+    @app.errorhandler(SessionRejected)
+    def rejected(e: SessionRejected) -> tuple[Response, int]:
+        return error(e.status, e.reason)
+
+    @app.errorhandler(_BadRequest)
+    def bad_request(e: _BadRequest) -> tuple[Response, int]:
+        return error(400, e.reason)
+
+    @app.errorhandler(HTTPException)
+    def http_error(e: HTTPException) -> tuple[Response, int]:
+        return error(e.code or 500, e.description or e.name)
+
+    @app.after_request
+    def name_the_server(response: Response) -> Response:
+        response.headers["X-Served-By"] = server_name
+        return response
+
+    return app
