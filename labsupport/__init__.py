@@ -1,6 +1,7 @@
 """labsupport: the simulator behind the stateless-sessions course. Use it as ``import labsupport as lab``."""
 from __future__ import annotations
 
+from . import exercises, plots
 from .balancer import (
     POLICIES,
     ClientInfo,
@@ -18,6 +19,7 @@ from .balancer import (
 from .clients import RequestRecord, SimUser
 from .clock import EPOCH, SimClock
 from .cluster import Cluster, Server
+from .exercises import check, hint
 from .errors import ClusterError, LabError, SessionRejected, UnknownChoice, UnknownServer
 from .scenario import EVENTS, JourneyRun, Lab
 from .sessions import (
@@ -37,5 +39,5 @@ __all__ = [
     "JourneyRun", "Lab", "LabError", "LoadBalancer", "Policy", "RandomChoice", "ReplicatedMemorySessions",
     "RequestRecord", "RoundRobin", "Server", "Session", "SessionRejected", "SessionStrategy",
     "SignedCookieSessions", "SimClock", "SimUser", "Sticky", "Table", "UnknownChoice", "UnknownServer",
-    "create_shop", "demo_accounts", "make_policy", "remapped_share", "stable_hash",
+    "check", "create_shop", "demo_accounts", "exercises", "hint", "plots", "make_policy", "remapped_share", "stable_hash",
 ]

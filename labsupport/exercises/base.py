@@ -1,0 +1,81 @@
+"""What an exercise is, and how an answer is judged without ever raising (lesson 00)."""
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The feedback a self-check prints: passed or not, and why."""
+
+    key: str
+    status: str
+    """One of ``"correct"``, ``"not yet"``, ``"not answered yet"``."""
+    message: str
+
+    @property
+    def ok(self) -> bool:
+        """True only for a correct answer."""
+        return self.status == "correct"
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    def __repr__(self) -> str:
+        mark = {"correct": "[correct]", "not yet": "[not yet]"}.get(self.status, "[not answered yet]")
+        return f"Exercise {self.key} {mark} {self.message}"
+
+
+class Wrong(Exception):
+    """Raised by a checker to say why an answer is not right yet."""
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """One exercise: a key like ``"02.1"``, a title, a hint, and a checker.
+
+    The checker receives the learner's answer (never ``None``) and returns a message for a
+    correct answer, or raises ``Wrong`` with feedback. Any other exception it raises is
+    turned into feedback too, so a check never raises.
+    """
+
+    key: str
+    title: str
+    hint: str
+    checker: Callable[[Any], str]
+
+    def check(self, answer: Any) -> Verdict:
+        """Judge ``answer``; ``None`` means the learner has not answered yet."""
+        if answer is None:
+            return Verdict(self.key, "not answered yet",
+                           "replace `answer = None` with your answer, run that cell, then this one. "
+                           f"Stuck? lab.hint({self.key!r})")
+        try:
+            return Verdict(self.key, "correct", self.checker(answer))
+        except Wrong as e:
+            return Verdict(self.key, "not yet", f"{e} Stuck? lab.hint({self.key!r})")
+        except Exception as e:  # the learner's answer may be any object: report, never raise
+            return Verdict(self.key, "not yet", f"checking your answer raised {type(e).__name__}: {e}")
+
+
+def expect_number(answer: Any, expected: float, *, tolerance: float, what: str) -> float:
+    """``answer`` as a float within ``tolerance`` of ``expected``, else ``Wrong`` with a nudge."""
+    if isinstance(answer, bool) or not isinstance(answer, (int, float)):
+        raise Wrong(f"{what} should be a number, got {type(answer).__name__} {answer!r}.")
+    value = float(answer)
+    if math.isnan(value) or abs(value - expected) > tolerance:
+        direction = "too high" if value > expected else "too low"
+        raise Wrong(f"{what} = {value:g} is {direction}.")
+    return value
+
+
+def expect_choice(answer: Any, correct: str, options: Sequence[str]) -> str:
+    """``answer`` must be one of ``options`` (case-insensitive) and equal to ``correct``."""
+    if not isinstance(answer, str) or answer.strip().lower() not in [o.lower() for o in options]:
+        raise Wrong(f"answer with one of {', '.join(repr(o) for o in options)}.")
+    if answer.strip().lower() != correct.lower():
+        raise Wrong(f"{answer!r} is not it.")
+    return answer

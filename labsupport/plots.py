@@ -1,0 +1,115 @@
+"""Plot helpers: each builds and returns a Figure, so it displays exactly once (lessons 00-02).
+
+They use ``matplotlib.figure.Figure`` directly, never pyplot state. ``LabFigure`` knows how
+to show itself as a PNG in a notebook, with or without pyplot imported.
+"""
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping, Sequence
+
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from .scenario import JourneyRun
+
+KEPT_COLOR = "#2a9d8f"
+LOST_COLOR = "#e63946"
+THEORY_COLOR = "#264653"
+
+
+class LabFigure(Figure):
+    """A matplotlib Figure that renders itself as a PNG in notebooks."""
+
+    def _repr_png_(self) -> bytes:
+        buffer = io.BytesIO()
+        self.savefig(buffer, format="png", dpi=90)
+        return buffer.getvalue()
+
+
+def new_figure(width: float = 7.0, height: float = 3.6, *, columns: int = 1) -> tuple[LabFigure, list[Axes]]:
+    """An empty figure with ``columns`` side-by-side axes."""
+    fig = LabFigure(figsize=(width, height), layout="constrained")
+    axes = fig.subplots(1, columns, squeeze=False)[0]
+    return fig, list(axes)
+
+
+def request_timeline(run: JourneyRun, *, users: int = 12, title: str | None = None) -> LabFigure:
+    """Which server served each request of the first ``users`` users, kept (o) or lost (x)."""
+    names = list(run.users[:users])
+    rows = {u: i for i, u in enumerate(names)}
+    servers = sorted({r.server for r in run.records if r.server}, key=lambda s: int(s[1:]))
+    colors = {s: f"C{i % 10}" for i, s in enumerate(servers)}
+    fig, (ax,) = new_figure(8, 0.35 * len(names) + 1.6)
+    for r in run.records:
+        if r.user not in rows:
+            continue
+        ax.scatter(r.step, rows[r.user], s=140 if r.kept else 110, marker="o" if r.kept else "X",
+                   color=colors.get(r.server or "", "grey"), edgecolors="black" if not r.kept else "none",
+                   linewidths=1.2, zorder=3)
+        ax.annotate(r.server or "-", (r.step, rows[r.user]), ha="center", va="center", fontsize=6,
+                    color="white", zorder=4)
+    ax.set_yticks(range(len(names)), names)
+    ax.invert_yaxis()
+    ax.set_xlabel("step of the journey (0 = login)")
+    steps = max((r.step for r in run.records), default=0)
+    ax.set_xticks(range(steps + 1))
+    ax.grid(axis="x", alpha=0.3)
+    handles = [Line2D([], [], marker="o", ls="", color=colors[s], label=s) for s in servers]
+    handles.append(Line2D([], [], marker="X", ls="", color="white", markeredgecolor="black", label="session lost"))
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
+    ax.set_title(title or f"{run.strategy} sessions, {run.policy}: "
+                          f"{len(run.kept_users)} of {len(run.users)} journeys kept")
+    return fig
+
+
+def measured_vs_theory(x: Sequence[float], measured: Mapping[str, Sequence[float]], theory: Sequence[float], *,
+                       xlabel: str, ylabel: str, title: str, theory_label: str = "theory",
+                       log: bool = False) -> LabFigure:
+    """Lines of measured values (one per label) beside a dashed theory curve."""
+    fig, (ax,) = new_figure()
+    for i, (label, values) in enumerate(measured.items()):
+        ax.plot(x, values, marker="o", color=f"C{i}", label=label)
+    ax.plot(x, theory, ls="--", color=THEORY_COLOR, label=theory_label)
+    if log:
+        ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(frameon=False)
+    return fig
+
+
+def bars(values: Mapping[str, float], *, ylabel: str, title: str, highlight: Sequence[str] = (),
+         reference: float | None = None, reference_label: str = "") -> LabFigure:
+    """One bar per label; ``highlight`` labels in the 'lost' colour; optional reference line."""
+    fig, (ax,) = new_figure()
+    labels = list(values)
+    ax.bar(labels, [values[k] for k in labels],
+           color=[LOST_COLOR if k in highlight else KEPT_COLOR for k in labels])
+    if reference is not None:
+        ax.axhline(reference, ls="--", color=THEORY_COLOR, label=reference_label)
+        ax.legend(frameon=False)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(axis="y", alpha=0.3)
+    return fig
+
+
+def grouped_bars(groups: Sequence[str], series: Mapping[str, Sequence[float]], *, ylabel: str, title: str,
+                 xlabel: str = "") -> LabFigure:
+    """Bars for several series side by side in each group."""
+    fig, (ax,) = new_figure()
+    width = 0.8 / max(len(series), 1)
+    for i, (label, values) in enumerate(series.items()):
+        ax.bar([g + i * width - 0.4 + width / 2 for g in range(len(groups))], values, width, label=label,
+               color=f"C{i}")
+    ax.set_xticks(range(len(groups)), groups)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(frameon=False)
+    return fig
