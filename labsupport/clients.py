@@ -33,11 +33,16 @@ class SimUser:
         self.index = index
         self.name = f"user{index:03d}"
         self.password = f"pass{index:03d}"
-        self.address = f"2001:db8::{index + 1:x}"
-        """A documentation-range IPv6 address: what hash-based policies key on (never dialled)."""
+        self.address = self.address_for(index)
+        """What hash-based policies key on: a documentation-range IPv6 address (never dialled)."""
         self.client = Client(balancer)
         self.cart: list[str] = []
         """The items this user has added: what a kept session must give back."""
+
+    @staticmethod
+    def address_for(index: int) -> str:
+        """The address of user ``index``: ``2001:db8::1``, ``2001:db8::2``, ..."""
+        return f"2001:db8::{index + 1:x}"
 
     def request(self, method: str, path: str, json: Any = None, **kwargs: Any) -> TestResponse:
         """Send one request through the balancer, from this user's address and cookie jar."""

@@ -9,7 +9,8 @@ from __future__ import annotations
 import hmac
 from datetime import timedelta
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Request, Response, jsonify, request
+from flask.sessions import SessionInterface, SessionMixin
 from werkzeug.exceptions import HTTPException
 
 from .errors import SessionRejected
@@ -53,6 +54,16 @@ class _BadRequest(Exception):
         self.reason = reason
 
 
+class NoCookieSession(SessionInterface):
+    """Flask's session switched off: for strategies that keep the session elsewhere."""
+
+    def open_session(self, app: Flask, request: Request) -> SessionMixin:
+        return self.make_null_session(app)
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        return None
+
+
 def create_shop(
     *,
     server_name: str,
@@ -68,6 +79,8 @@ def create_shop(
         SESSION_COOKIE_SAMESITE="Lax",
         PERMANENT_SESSION_LIFETIME=session_lifetime,
     )
+    if not strategy.uses_flask_session:
+        app.session_interface = NoCookieSession()
     accounts = demo_accounts() if accounts is None else dict(accounts)
 
     def current_session() -> Session:

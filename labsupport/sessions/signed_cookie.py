@@ -18,6 +18,7 @@ class SignedCookieSessions(SessionStrategy):
     """The session lives in Flask's signed ``session`` cookie; the server keeps nothing."""
 
     name: ClassVar[str] = "signed-cookie"
+    uses_flask_session: ClassVar[bool] = True
 
     def load(self, request: Request) -> Session | None:
         if "user" in flask_session:
