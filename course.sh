@@ -35,8 +35,11 @@ die() { say "$*"; exit 1; }
 check_python() {
     command -v "$PYTHON" >/dev/null 2>&1 ||
         die "'$PYTHON' was not found. Install Python $MIN_PYTHON or newer, or point PYTHON at one (PYTHON=python3.12 bash course.sh ...)."
+    local version
+    version="$("$PYTHON" -c 'import platform; print(platform.python_version())' 2>/dev/null)" ||
+        die "'$PYTHON' could not be run. Install Python $MIN_PYTHON or newer, or point PYTHON at one (PYTHON=python3.12 bash course.sh ...)."
     if ! "$PYTHON" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)'; then
-        die "this course needs Python $MIN_PYTHON or newer, but '$PYTHON' is $("$PYTHON" -c 'import platform; print(platform.python_version())'). Install a newer Python and run again with PYTHON=python3.X."
+        die "this course needs Python $MIN_PYTHON or newer, but '$PYTHON' is Python $version. Install a newer one and run again with PYTHON=python3.X (for example PYTHON=python3.12 bash course.sh ...)."
     fi
 }
 
