@@ -64,14 +64,16 @@ def request_timeline(run: JourneyRun, *, users: int = 12, title: str | None = No
     return fig
 
 
-def measured_vs_theory(x: Sequence[float], measured: Mapping[str, Sequence[float]], theory: Sequence[float], *,
+def measured_vs_theory(x: Sequence[float], measured: Mapping[str, Sequence[float]],
+                       theory: Sequence[float] | None = None, *,
                        xlabel: str, ylabel: str, title: str, theory_label: str = "theory",
                        log: bool = False) -> LabFigure:
-    """Lines of measured values (one per label) beside a dashed theory curve."""
+    """Lines of measured values (one per label) beside a dashed theory curve, if given."""
     fig, (ax,) = new_figure()
     for i, (label, values) in enumerate(measured.items()):
         ax.plot(x, values, marker="o", color=f"C{i}", label=label)
-    ax.plot(x, theory, ls="--", color=THEORY_COLOR, label=theory_label)
+    if theory is not None:
+        ax.plot(x, theory, ls="--", color=THEORY_COLOR, label=theory_label)
     if log:
         ax.set_yscale("log")
     ax.set_xlabel(xlabel)

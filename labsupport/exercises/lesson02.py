@@ -1,6 +1,64 @@
-"""Exercises of lesson 02."""
+"""Exercises of lesson 02: a stateful server behind a load balancer."""
 from __future__ import annotations
 
-from .base import Exercise
+from typing import Any
 
-EXERCISES: list[Exercise] = []
+from .. import experiments
+from ..balancer import POLICIES
+from .base import Exercise, Wrong, expect_choice, expect_number
+
+CASES = [(1, 5), (2, 2), (3, 3), (4, 5), (8, 2)]
+
+
+def _theory_function(answer: Any) -> str:
+    if not callable(answer):
+        raise Wrong("answer should be a function: def kept(servers, steps): return ...")
+    for servers, steps in CASES:
+        got = answer(servers, steps)
+        expected = (1 / servers) ** (steps - 1)
+        if isinstance(got, bool) or not isinstance(got, (int, float)):
+            raise Wrong(f"kept({servers}, {steps}) returned {got!r}; it should return a number between 0 and 1.")
+        if abs(got - expected) > 1e-9:
+            hint = ""
+            if abs(got - (1 / servers) ** steps) < 1e-9:
+                hint = " The login can land anywhere: only the steps after it must hit the same server."
+            raise Wrong(f"kept({servers}, {steps}) = {got:g}, but a journey of {steps} steps on {servers} "
+                        f"servers is kept with probability {expected:g}.{hint}")
+    return "your formula matches (1/N)^(k-1) for every case tried."
+
+
+def _sticky_failover(answer: Any) -> str:
+    measured = float(experiments.sticky_failover(servers=[5])[0]["lost"])
+    expect_number(answer, measured, tolerance=0.03, what="the share of users logged out")
+    return f"the simulator measures {measured:.3f}: one server in five held a fifth of the sessions."
+
+
+def _fewest_remapped(answer: Any) -> str:
+    table = experiments.scale_out_loss()
+    best = min(table.rows, key=lambda row: row["lost"])["policy"]
+    expect_choice(answer, best, list(POLICIES))
+    return f"{best} moves only about 1/N of the clients when a server joins."
+
+
+def _replication_messages(answer: Any) -> str:
+    row = experiments.replication_traffic(servers=[6], users=50, steps=3)[0]
+    if isinstance(answer, bool) or not isinstance(answer, int):
+        raise Wrong(f"answer with a whole number of messages, got {answer!r}.")
+    if answer != row["replication messages"]:
+        raise Wrong(f"{answer} is not it. Each of the {row['session writes']} session writes goes to every other server.")
+    return f"{row['session writes']} writes x 5 peers = {answer} messages."
+
+
+EXERCISES: list[Exercise] = [
+    Exercise("02.1", "the theory of round robin",
+             "The login may land on any server. Each of the k - 1 later requests must land on that same "
+             "server, with probability 1/N each, independently.", _theory_function),
+    Exercise("02.2", "one sticky server of five dies",
+             "Sticky balancing spreads users evenly at login, so each server holds about 1/N of them.",
+             _sticky_failover),
+    Exercise("02.3", "scaling out with hashing",
+             "Compare hash-modulo and consistent-hash in the scale-out table.", _fewest_remapped),
+    Exercise("02.4", "the price of replication",
+             "Every successful request writes the session once (login included); each write is sent to "
+             "every other live server.", _replication_messages),
+]
