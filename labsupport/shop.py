@@ -45,7 +45,19 @@ def json_field(body: object, name: str) -> str:
         raise _BadRequest(f"missing field {name!r}")
     if not isinstance(value, str) or not value:
         raise _BadRequest(f"field {name!r} must be a non-empty string")
+    try:
+        value.encode()
+    except UnicodeEncodeError:  # JSON can carry a lone surrogate ("\ud800"); UTF-8 cannot
+        raise _BadRequest(f"field {name!r} must be valid Unicode text") from None
     return value
+
+
+def json_body() -> object:
+    """The request's JSON body, or ``None`` when it is not JSON (then ``json_field`` says 400)."""
+    try:
+        return request.get_json(silent=True)
+    except RecursionError:  # nested deeper than the parser can go; `silent` catches only ValueError
+        return None
 
 
 class _BadRequest(Exception):
@@ -95,7 +107,7 @@ def create_shop(
 
     @app.post("/login")
     def login() -> Response:
-        body = request.get_json(silent=True)
+        body = json_body()
         user = json_field(body, "user")
         password = json_field(body, "password")
         known = accounts.get(user)
@@ -119,7 +131,7 @@ def create_shop(
     @app.post("/cart")
     def add_to_cart() -> Response:
         session = current_session()
-        item = json_field(request.get_json(silent=True), "item")
+        item = json_field(json_body(), "item")
         if len(item) > MAX_ITEM_LENGTH:
             raise _BadRequest(f"field 'item' must be at most {MAX_ITEM_LENGTH} characters")
         session.cart.append(item)
@@ -144,7 +156,9 @@ def create_shop(
 
     @app.errorhandler(HTTPException)
     def http_error(e: HTTPException) -> tuple[Response, int]:
-        return error(e.code or 500, e.description or e.name)
+        response, status = error(e.code or 500, e.description or e.name)
+        response.headers.extend((k, v) for k, v in e.get_headers() if k.lower() != "content-type")  # 405's Allow
+        return response, status
 
     @app.after_request
     def name_the_server(response: Response) -> Response:
