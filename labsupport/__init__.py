@@ -1,6 +1,7 @@
 """labsupport: the simulator behind the stateless-sessions course. Use it as ``import labsupport as lab``."""
 from __future__ import annotations
 
+from . import cafe
 from . import exercises, plots
 from .balancer import (
     POLICIES,
@@ -39,5 +40,5 @@ __all__ = [
     "JourneyRun", "Lab", "LabError", "LoadBalancer", "Policy", "RandomChoice", "ReplicatedMemorySessions",
     "RequestRecord", "RoundRobin", "Server", "Session", "SessionRejected", "SessionStrategy",
     "SignedCookieSessions", "SimClock", "SimUser", "Sticky", "Table", "UnknownChoice", "UnknownServer",
-    "check", "create_shop", "demo_accounts", "exercises", "hint", "plots", "make_policy", "remapped_share", "stable_hash",
+    "cafe", "check", "create_shop", "demo_accounts", "exercises", "hint", "plots", "make_policy", "remapped_share", "stable_hash",
 ]
