@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from . import cafe
-from . import exercises, plots
+from . import environment, exercises, plots, widgets
 from .balancer import (
     POLICIES,
     ClientInfo,
@@ -19,6 +19,7 @@ from .balancer import (
 )
 from .clients import RequestRecord, SimUser
 from .clock import EPOCH, SimClock
+from .environment import check_environment
 from .cluster import Cluster, Server
 from .exercises import check, hint
 from .errors import ClusterError, LabError, SessionRejected, UnknownChoice, UnknownServer
@@ -40,5 +41,6 @@ __all__ = [
     "JourneyRun", "Lab", "LabError", "LoadBalancer", "Policy", "RandomChoice", "ReplicatedMemorySessions",
     "RequestRecord", "RoundRobin", "Server", "Session", "SessionRejected", "SessionStrategy",
     "SignedCookieSessions", "SimClock", "SimUser", "Sticky", "Table", "UnknownChoice", "UnknownServer",
-    "cafe", "check", "create_shop", "demo_accounts", "exercises", "hint", "plots", "make_policy", "remapped_share", "stable_hash",
+    "cafe", "check", "check_environment", "create_shop", "demo_accounts", "environment", "exercises", "hint",
+    "plots", "make_policy", "remapped_share", "stable_hash", "widgets",
 ]
