@@ -66,7 +66,9 @@ def expect_number(answer: Any, expected: float, *, tolerance: float, what: str) 
     if isinstance(answer, bool) or not isinstance(answer, (int, float)):
         raise Wrong(f"{what} should be a number, got {type(answer).__name__} {answer!r}.")
     value = float(answer)
-    if math.isnan(value) or abs(value - expected) > tolerance:
+    if math.isnan(value):
+        raise Wrong(f"{what} should be a number, got NaN.")
+    if abs(value - expected) > tolerance:
         direction = "too high" if value > expected else "too low"
         raise Wrong(f"{what} = {value:g} is {direction}.")
     return value
