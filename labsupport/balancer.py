@@ -113,22 +113,20 @@ class ConsistentHash(Policy):
 
     def __init__(self, *, replicas: int = 100) -> None:
         self.replicas = replicas
-        self._ring_for: tuple[str, ...] = ()
-        self._points: list[int] = []
-        self._owners: list[str] = []
+        self._rings: dict[frozenset[str], tuple[list[int], list[str]]] = {}
+        """One ring per server set, built once: comparing two sets must not rebuild on every call."""
 
-    def _ring(self, servers: Sequence[str]) -> None:
-        key = tuple(servers)
-        if key != self._ring_for:
-            ring = sorted((stable_hash(f"{name}#{i}"), name) for name in servers for i in range(self.replicas))
-            self._points = [point for point, _ in ring]
-            self._owners = [owner for _, owner in ring]
-            self._ring_for = key
+    def _ring(self, servers: Sequence[str]) -> tuple[list[int], list[str]]:
+        key = frozenset(servers)
+        if key not in self._rings:
+            ring = sorted((stable_hash(f"{name}#{i}"), name) for name in key for i in range(self.replicas))
+            self._rings[key] = ([point for point, _ in ring], [owner for _, owner in ring])
+        return self._rings[key]
 
     def choose(self, client: ClientInfo, servers: Sequence[str]) -> str:
-        self._ring(servers)
-        at = bisect.bisect(self._points, stable_hash(client.address)) % len(self._points)
-        return self._owners[at]
+        points, owners = self._ring(servers)
+        at = bisect.bisect(points, stable_hash(client.address)) % len(points)
+        return owners[at]
 
     def __repr__(self) -> str:
         return f"ConsistentHash(replicas={self.replicas})"
