@@ -38,6 +38,8 @@ class SimUser:
         self.client = Client(balancer)
         self.cart: list[str] = []
         """The items this user has added: what a kept session must give back."""
+        self.tokens: dict[str, str] = {}
+        """Tokens the shop handed over in a JSON body (``access_token``, ``refresh_token``)."""
 
     @staticmethod
     def address_for(index: int) -> str:
@@ -45,9 +47,19 @@ class SimUser:
         return f"2001:db8::{index + 1:x}"
 
     def request(self, method: str, path: str, json: Any = None, **kwargs: Any) -> TestResponse:
-        """Send one request through the balancer, from this user's address and cookie jar."""
-        return self.client.open(path, method=method, json=json,
-                                environ_base={"REMOTE_ADDR": self.address}, **kwargs)
+        """Send one request through the balancer, from this user's address and cookie jar.
+
+        A user holding an access token sends it as ``Authorization: Bearer``, as a browser
+        app would, and keeps any token the answer's JSON body hands back.
+        """
+        if "access_token" in self.tokens:
+            kwargs.setdefault("headers", {}).setdefault("Authorization", f"Bearer {self.tokens['access_token']}")
+        response = self.client.open(path, method=method, json=json,
+                                    environ_base={"REMOTE_ADDR": self.address}, **kwargs)
+        body = response.get_json(silent=True) if response.mimetype == "application/json" else None
+        if isinstance(body, dict):
+            self.tokens.update({k: v for k, v in body.items() if k.endswith("_token") and isinstance(v, str)})
+        return response
 
     def login(self, password: str | None = None) -> TestResponse:
         """Log in (with the right password unless told otherwise); a new session has an empty cart."""

@@ -95,6 +95,13 @@ def create_shop(
         app.session_interface = NoCookieSession()
     accounts = demo_accounts() if accounts is None else dict(accounts)
 
+    def reply(body: dict[str, object], *, save: Session | None = None, end: Session | None = None) -> Response:
+        """A JSON answer; the strategy saves or ends the session on it and may add body fields (a token)."""
+        response = app.response_class(mimetype="application/json")
+        added = strategy.save(save, response) if save else strategy.end(end, response) if end else None
+        response.set_data(app.json.dumps({**body, **(added or {}), "server": server_name}))
+        return response
+
     def current_session() -> Session:
         session = strategy.load(request)
         if session is None:
@@ -113,10 +120,7 @@ def create_shop(
         known = accounts.get(user)
         if known is None or not hmac.compare_digest(known.encode(), password.encode()):
             raise SessionRejected("unknown user or wrong password")
-        session = Session(user=user)
-        response = jsonify(user=user, server=server_name)
-        strategy.save(session, response)
-        return response
+        return reply({"user": user}, save=Session(user=user))
 
     @app.get("/profile")
     def profile() -> Response:
@@ -135,16 +139,12 @@ def create_shop(
         if len(item) > MAX_ITEM_LENGTH:
             raise _BadRequest(f"field 'item' must be at most {MAX_ITEM_LENGTH} characters")
         session.cart.append(item)
-        response = jsonify(user=session.user, cart=session.cart, server=server_name)
-        strategy.save(session, response)
-        return response
+        return reply({"user": session.user, "cart": session.cart}, save=session)
 
     @app.post("/logout")
     def logout() -> Response:
         session = current_session()
-        response = jsonify(logged_out=session.user, server=server_name)
-        strategy.end(session, response)
-        return response
+        return reply({"logged_out": session.user}, end=session)
 
     @app.errorhandler(SessionRejected)
     def rejected(e: SessionRejected) -> tuple[Response, int]:

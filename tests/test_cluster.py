@@ -38,8 +38,17 @@ def login_everywhere(cluster: Cluster) -> None:
 
 
 def closed_over(app, view: str, name: str) -> object:
-    """The object the view function ``view`` of ``app`` closes over as ``name``."""
-    return inspect.getclosurevars(app.view_functions[view]).nonlocals[name]
+    """The object the view function ``view`` of ``app`` closes over as ``name``
+    (directly, or through the shop's own helper functions it calls)."""
+    found = inspect.getclosurevars(app.view_functions[view]).nonlocals
+    if name in found:
+        return found[name]
+    for helper in found.values():
+        if inspect.isfunction(helper):
+            inner = inspect.getclosurevars(helper).nonlocals
+            if name in inner:
+                return inner[name]
+    raise KeyError(f"{view} does not close over {name!r}")
 
 
 # --- lifecycle ------------------------------------------------------------------------

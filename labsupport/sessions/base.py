@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -58,14 +58,17 @@ class SessionStrategy(ABC):
         """
 
     @abstractmethod
-    def save(self, session: Session, response: Response) -> None:
-        """Keep ``session`` and tell the client, through ``response``, what to send next time.
+    def save(self, session: Session, response: Response) -> Mapping[str, str] | None:
+        """Keep ``session`` and tell the client what to send next time.
 
-        A session whose ``id`` is ``None`` is new (login): the strategy starts it afresh.
+        A strategy tells the client through ``response`` (a cookie) or by returning fields
+        for the JSON body (a token). A session whose ``id`` is ``None`` is new (login): the
+        strategy starts it afresh.
         """
 
-    def end(self, session: Session, response: Response) -> None:
-        """Log the session out. The default only clears what ``save`` would keep."""
+    def end(self, session: Session, response: Response) -> Mapping[str, str] | None:
+        """Log the session out; may return fields for the JSON body. The default does nothing."""
+        return None
 
     def connect(self, peers: Sequence[SessionStrategy]) -> None:
         """Told the strategies of the other live servers after every cluster change."""
