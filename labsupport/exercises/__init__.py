@@ -7,11 +7,13 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import UnknownChoice
-from . import lesson00, lesson01, lesson02
+from . import lesson00, lesson01, lesson02, lesson03, lesson04, lesson05, lesson06
 from .base import Exercise, Verdict, Wrong, expect_choice, expect_number
 
 EXERCISES: dict[str, Exercise] = {
-    e.key: e for module in (lesson00, lesson01, lesson02) for e in module.EXERCISES
+    e.key: e
+    for module in (lesson00, lesson01, lesson02, lesson03, lesson04, lesson05, lesson06)
+    for e in module.EXERCISES
 }
 """Every exercise of the course by key, e.g. ``"02.1"``."""
 
