@@ -1,8 +1,7 @@
 """labsupport: the simulator behind the stateless-sessions course. Use it as ``import labsupport as lab``."""
 from __future__ import annotations
 
-from . import cafe
-from . import environment, exercises, plots, widgets
+from . import cafe, environment, exercises, experiments, keys, plots, widgets
 from .balancer import (
     POLICIES,
     ClientInfo,
@@ -22,7 +21,7 @@ from .clock import EPOCH, SimClock
 from .environment import check_environment
 from .cluster import Cluster, Server
 from .exercises import check, hint
-from .errors import ClusterError, LabError, SessionRejected, UnknownChoice, UnknownServer
+from .errors import ClusterError, LabError, SessionRejected, StoreUnavailable, UnknownChoice, UnknownServer
 from .scenario import EVENTS, JourneyRun, Lab
 from .sessions import (
     STRATEGIES,
@@ -32,6 +31,7 @@ from .sessions import (
     SessionStrategy,
     SignedCookieSessions,
 )
+from .store import SessionStore
 from .shop import DEMO_SECRET_KEY, create_shop, demo_accounts
 from .tables import Table
 
@@ -40,7 +40,7 @@ __all__ = [
     "ClientInfo", "Cluster", "ClusterError", "ConsistentHash", "HashModulo", "InMemorySessions",
     "JourneyRun", "Lab", "LabError", "LoadBalancer", "Policy", "RandomChoice", "ReplicatedMemorySessions",
     "RequestRecord", "RoundRobin", "Server", "Session", "SessionRejected", "SessionStrategy",
-    "SignedCookieSessions", "SimClock", "SimUser", "Sticky", "Table", "UnknownChoice", "UnknownServer",
+    "SessionStore", "SignedCookieSessions", "SimClock", "StoreUnavailable", "SimUser", "Sticky", "Table", "UnknownChoice", "UnknownServer",
     "cafe", "check", "check_environment", "create_shop", "demo_accounts", "environment", "exercises", "hint",
-    "plots", "make_policy", "remapped_share", "stable_hash", "widgets",
+    "experiments", "keys", "make_policy", "plots", "remapped_share", "stable_hash", "widgets",
 ]

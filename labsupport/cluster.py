@@ -11,6 +11,7 @@ from flask import Flask
 
 from .errors import ClusterError, UnknownServer
 from .sessions import SessionStrategy, StrategyFactory, strategy_factory
+from .store import SessionStore
 from .shop import DEMO_SECRET_KEY, create_shop, demo_accounts
 
 
@@ -43,10 +44,13 @@ class Cluster:
         *,
         strategy: str | StrategyFactory = "memory",
         secret_key: str = DEMO_SECRET_KEY,
+        store: SessionStore | None = None,
     ) -> None:
         if servers < 0:
             raise ClusterError("a cluster needs zero or more servers")
-        self._make_strategy = strategy_factory(strategy)
+        self.store = store
+        """The session store the servers share, if their strategy uses one."""
+        self._make_strategy = strategy_factory(strategy, store=store)
         self.secret_key = secret_key
         self._accounts = demo_accounts()
         self.servers: dict[str, Server] = {}

@@ -18,6 +18,13 @@ class SessionRejected(LabError):
         self.status = status
 
 
+class StoreUnavailable(SessionRejected):
+    """The session store cannot be reached: the app fails closed with 503 (lesson 06)."""
+
+    def __init__(self, reason: str = "session store unavailable") -> None:
+        super().__init__(reason, status=503)
+
+
 class ClusterError(LabError):
     """A cluster operation that cannot be done as asked (lesson 00)."""
 

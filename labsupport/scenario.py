@@ -16,7 +16,8 @@ from .clients import RequestRecord, SimUser
 from .clock import SimClock
 from .cluster import Cluster
 from .errors import UnknownChoice
-from .sessions import StrategyFactory
+from .sessions import StrategyFactory, needs_store
+from .store import SessionStore
 from .tables import Table
 
 EVENTS = ("kill", "revive", "restart", "rolling_restart", "add_server", "remove_server", "scale")
@@ -96,10 +97,15 @@ class Lab:
         policy: str | Policy = "round-robin",
         users: int = 100,
         seed: int = 0,
+        store: SessionStore | None = None,
     ) -> None:
         self.seed = seed
         self.rng = random.Random(seed)
-        self.cluster = Cluster(servers, strategy=strategy)
+        if store is None and needs_store(strategy):
+            store = SessionStore(prefix=f"lab{seed}")
+        self.store = store
+        """The session store shared by the servers (``None`` when the strategy needs none)."""
+        self.cluster = Cluster(servers, strategy=strategy, store=store)
         self.balancer = LoadBalancer(self.cluster, policy, seed=seed)
         self.users = [SimUser(self.balancer, i) for i in range(users)]
         self._seq = 0
@@ -109,7 +115,7 @@ class Lab:
         verb, *args = event.split()
         if verb not in EVENTS:
             raise UnknownChoice("cluster event", event, list(EVENTS))
-        values = [int(a) if a.isdigit() else a for a in args]
+        values = [_number_or_name(a) for a in args]
         getattr(self.cluster, verb)(*values)
 
     def run_journeys(self, steps: int | Sequence[int] = 5, *, events: Events | None = None,
@@ -123,6 +129,8 @@ class Lab:
         lengths = [steps] * len(self.users) if isinstance(steps, int) else list(steps)
         if len(lengths) != len(self.users):
             raise ValueError(f"steps gives {len(lengths)} journey lengths for {len(self.users)} users")
+        if any(n < 1 for n in lengths):
+            raise ValueError("every journey needs at least 1 step (the login)")
         events = events or {}
         records: list[RequestRecord] = []
         failed: set[int] = set()
@@ -145,6 +153,13 @@ class Lab:
     def __repr__(self) -> str:
         return (f"Lab(servers={self.cluster.alive_names()}, strategy={self.cluster.strategy_name!r}, "
                 f"policy={self.balancer.policy.name!r}, users={len(self.users)}, seed={self.seed})")
+
+
+def _number_or_name(text: str) -> int | str:
+    try:
+        return int(text)
+    except ValueError:
+        return text
 
 
 def _as_list(events: str | Sequence[str]) -> list[str]:

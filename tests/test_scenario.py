@@ -178,9 +178,6 @@ def test_events_naming_an_unknown_server_raise() -> None:
         Lab(servers=2, users=3).run_journeys(3, events={1: "kill s7"})
 
 
-@pytest.mark.xfail(strict=True, raises=TypeError,
-                   reason='Lab.apply parses "-1" as a str ("-1".isdigit() is False), so scale() gets a '
-                          "string and raises TypeError instead of ClusterError (scenario.py, not ours to fix)")
 def test_scaling_to_a_negative_size_by_event_is_a_cluster_error() -> None:
     with pytest.raises(ClusterError):
         Lab(servers=2, users=3).apply("scale -1")
@@ -200,11 +197,10 @@ def test_steps_of_the_wrong_length_raise_value_error(lengths: list[int]) -> None
         Lab(servers=1, users=20).run_journeys(lengths)
 
 
-@pytest.mark.xfail(strict=True, reason="kept_users counts a user with a zero-length journey as kept; "
-                                       "journey_kept() says they were not (scenario.py, not ours to fix)")
-def test_kept_users_agrees_with_journey_kept() -> None:
-    result = Lab(servers=1, users=3, seed=0).run_journeys([0, 2, 0])
-    assert result.kept_users == [u for u in result.users if result.journey_kept(u)]
+@pytest.mark.parametrize("lengths", [[0, 2, 0], [2, -1, 2]])
+def test_a_journey_needs_at_least_the_login(lengths: list[int]) -> None:
+    with pytest.raises(ValueError, match="at least 1 step"):
+        Lab(servers=1, users=3, seed=0).run_journeys(lengths)
 
 
 # --- what notebooks print -------------------------------------------------------------

@@ -47,6 +47,8 @@ class SessionStrategy(ABC):
     name: ClassVar[str]
     stateful: ClassVar[bool] = False
     """True when the server itself must remember the session (it dies with the server)."""
+    needs_store: ClassVar[bool] = False
+    """True when the strategy is built with the lab's ``SessionStore`` (``cls(store=...)``)."""
     uses_flask_session: ClassVar[bool] = False
     """True when the strategy keeps the session in Flask's own signed ``session`` cookie."""
 
