@@ -132,9 +132,11 @@ class ClusterDashboard:
         ax.bar(names, [kept.get(n, 0) for n in names], color=KEPT_COLOR, label="session kept")
         ax.bar(names, [lost.get(n, 0) for n in names], bottom=[kept.get(n, 0) for n in names],
                color=LOST_COLOR, label="session lost")
+        tallest = max((kept.get(n, 0) + lost.get(n, 0) for n in names), default=0)
+        ax.set_ylim(0, max(tallest, 1) * 1.3)
         ax.set_ylabel("requests answered")
         ax.set_title(f"{run.strategy} sessions behind {run.policy}")
-        ax.legend(frameon=False, loc="upper right")
+        ax.legend(frameon=False, loc="upper center", ncols=2)
         ax2 = self._kept_axes
         ax2.clear()
         ax2.bar(["journeys kept"], [run.share_kept], color=KEPT_COLOR)
