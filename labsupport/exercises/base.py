@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -58,12 +59,20 @@ class Exercise:
         except Wrong as e:
             return Verdict(self.key, "not yet", f"{e} Stuck? lab.hint({self.key!r})")
         except Exception as e:  # the learner's answer may be any object: report, never raise
-            return Verdict(self.key, "not yet", f"checking your answer raised {type(e).__name__}: {e}")
+            return Verdict(self.key, "not yet", f"checking your answer raised {_describe(e)}")
+
+
+def _describe(error: Exception) -> str:
+    """``Name: message`` for an exception, even one whose message cannot be printed."""
+    try:
+        return f"{type(error).__name__}: {error}"
+    except Exception:
+        return type(error).__name__
 
 
 def expect_number(answer: Any, expected: float, *, tolerance: float, what: str) -> float:
     """``answer`` as a float within ``tolerance`` of ``expected``, else ``Wrong`` with a nudge."""
-    if isinstance(answer, bool) or not isinstance(answer, (int, float)):
+    if isinstance(answer, bool) or not isinstance(answer, numbers.Real):
         raise Wrong(f"{what} should be a number, got {type(answer).__name__} {answer!r}.")
     value = float(answer)
     if math.isnan(value):
