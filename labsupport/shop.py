@@ -3,6 +3,7 @@
 Every simulated server runs its own instance. Where the session lives is the strategy's
 business; the shop only asks it to ``load``, ``save`` and ``end``. Every error is JSON with
 a reason and a 4xx status; the ``X-Served-By`` header names the server that answered.
+``POST /logout-everywhere`` ends every session of the user, where the strategy can (lesson 06).
 """
 from __future__ import annotations
 
@@ -145,6 +146,15 @@ def create_shop(
     def logout() -> Response:
         session = current_session()
         return reply({"logged_out": session.user}, end=session)
+
+    @app.post("/logout-everywhere")
+    def logout_everywhere() -> Response:
+        session = current_session()
+        response = app.response_class(mimetype="application/json")
+        added = strategy.end_everywhere(session, response)
+        response.set_data(app.json.dumps({"logged_out_everywhere": session.user, **(added or {}),
+                                          "server": server_name}))
+        return response
 
     @app.errorhandler(SessionRejected)
     def rejected(e: SessionRejected) -> tuple[Response, int]:

@@ -14,6 +14,8 @@ from typing import ClassVar
 
 from flask import Request, Response
 
+from ..errors import SessionRejected
+
 
 @dataclass
 class Session:
@@ -71,6 +73,22 @@ class SessionStrategy(ABC):
     def end(self, session: Session, response: Response) -> Mapping[str, str] | None:
         """Log the session out; may return fields for the JSON body. The default does nothing."""
         return None
+
+    def end_everywhere(self, session: Session, response: Response) -> Mapping[str, object] | None:
+        """Log out every session of ``session.user``, on every device (``POST /logout-everywhere``).
+
+        Only a strategy that can find all of a user's sessions can do this (a shared store
+        with a per-user index, lesson 06; a token denylist, lesson 05); it may return fields
+        for the JSON body. The default refuses with 400: the strategy cannot.
+        """
+        raise SessionRejected(f"the {self.name!r} session strategy cannot log a user out everywhere", status=400)
+
+    def refresh(self, request: Request, response: Response) -> tuple[Session, Mapping[str, str] | None]:
+        """Trade the request's refresh token for new tokens (``POST /refresh``, lesson 05).
+
+        Returns the session and the JSON body fields to send. The default refuses: 400.
+        """
+        raise SessionRejected("this session strategy has no refresh tokens", status=400)
 
     def connect(self, peers: Sequence[SessionStrategy]) -> None:
         """Told the strategies of the other live servers after every cluster change."""
