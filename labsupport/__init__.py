@@ -1,7 +1,7 @@
 """labsupport: the simulator behind the stateless-sessions course. Use it as ``import labsupport as lab``."""
 from __future__ import annotations
 
-from . import cafe, environment, exercises, experiments, keys, plots, widgets
+from . import attacks, cafe, environment, exercises, experiments, keys, plots, widgets
 from .balancer import (
     POLICIES,
     ClientInfo,
@@ -41,6 +41,6 @@ __all__ = [
     "JourneyRun", "Lab", "LabError", "LoadBalancer", "Policy", "RandomChoice", "ReplicatedMemorySessions",
     "RequestRecord", "RoundRobin", "Server", "Session", "SessionRejected", "SessionStrategy",
     "SessionStore", "SignedCookieSessions", "SimClock", "StoreUnavailable", "SimUser", "Sticky", "Table", "UnknownChoice", "UnknownServer",
-    "cafe", "check", "check_environment", "create_shop", "demo_accounts", "environment", "exercises", "hint",
+    "attacks", "cafe", "check", "check_environment", "create_shop", "demo_accounts", "environment", "exercises", "hint",
     "experiments", "keys", "make_policy", "plots", "remapped_share", "stable_hash", "widgets",
 ]
