@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.patches import Rectangle
 
 from .scenario import JourneyRun
 
@@ -114,4 +115,26 @@ def grouped_bars(groups: Sequence[str], series: Mapping[str, Sequence[float]], *
     ax.set_title(title)
     ax.grid(axis="y", alpha=0.3)
     ax.legend(frameon=False)
+    return fig
+
+
+def verdict_grid(labels: Sequence[str], verdicts: Mapping[str, Sequence[str]], *, bad: str, title: str) -> LabFigure:
+    """A grid of verdicts: one row per label, one column per series; cells equal to ``bad`` in the
+    'lost' colour, the others in the 'kept' colour, each cell labelled with its verdict (lesson 04)."""
+    columns = list(verdicts)
+    fig, (ax,) = new_figure(1.9 * len(columns) + 3.4, 0.42 * len(labels) + 1.3)
+    for x, column in enumerate(columns):
+        for y, verdict in enumerate(verdicts[column]):
+            ax.add_patch(Rectangle((x - 0.5, y - 0.5), 1, 1, facecolor=LOST_COLOR if verdict == bad else KEPT_COLOR,
+                                   edgecolor="white", linewidth=2))
+            ax.text(x, y, verdict, ha="center", va="center", color="white", fontsize=9, fontweight="bold")
+    ax.set_xlim(-0.5, len(columns) - 0.5)
+    ax.set_ylim(len(labels) - 0.5, -0.5)
+    ax.set_xticks(range(len(columns)), columns)
+    ax.xaxis.tick_top()
+    ax.set_yticks(range(len(labels)), labels)
+    ax.tick_params(length=0)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    ax.set_title(title)
     return fig
