@@ -1,7 +1,7 @@
 """labsupport: the simulator behind the stateless-sessions course. Use it as ``import labsupport as lab``."""
 from __future__ import annotations
 
-from . import attacks, cafe, environment, exercises, experiments, keys, plots, widgets
+from . import attacks, cafe, environment, exercises, experiments, keys, plots, tokens, widgets
 from .balancer import (
     POLICIES,
     ClientInfo,
@@ -21,12 +21,23 @@ from .clock import EPOCH, SimClock
 from .environment import check_environment
 from .cluster import Cluster, Server
 from .exercises import check, hint
-from .errors import ClusterError, LabError, SessionRejected, StoreUnavailable, UnknownChoice, UnknownServer
+from .errors import (
+    ClusterError,
+    LabError,
+    SessionRejected,
+    StoreUnavailable,
+    TokenRejected,
+    UnknownChoice,
+    UnknownServer,
+)
 from .scenario import EVENTS, JourneyRun, Lab
 from .sessions import (
     STRATEGIES,
     InMemorySessions,
+    JWTCookieSessions,
+    JWTSessions,
     ReplicatedMemorySessions,
+    RevocableJWTSessions,
     Session,
     SessionStrategy,
     SignedCookieSessions,
@@ -38,9 +49,9 @@ from .tables import Table
 __all__ = [
     "DEMO_SECRET_KEY", "EPOCH", "EVENTS", "POLICIES", "STRATEGIES",
     "ClientInfo", "Cluster", "ClusterError", "ConsistentHash", "HashModulo", "InMemorySessions",
-    "JourneyRun", "Lab", "LabError", "LoadBalancer", "Policy", "RandomChoice", "ReplicatedMemorySessions",
-    "RequestRecord", "RoundRobin", "Server", "Session", "SessionRejected", "SessionStrategy",
-    "SessionStore", "SignedCookieSessions", "SimClock", "StoreUnavailable", "SimUser", "Sticky", "Table", "UnknownChoice", "UnknownServer",
+    "JWTCookieSessions", "JWTSessions", "JourneyRun", "Lab", "LabError", "LoadBalancer", "Policy", "RandomChoice", "ReplicatedMemorySessions",
+    "RequestRecord", "RevocableJWTSessions", "RoundRobin", "Server", "Session", "SessionRejected", "SessionStrategy",
+    "SessionStore", "SignedCookieSessions", "SimClock", "StoreUnavailable", "SimUser", "Sticky", "Table", "TokenRejected", "UnknownChoice", "UnknownServer",
     "attacks", "cafe", "check", "check_environment", "create_shop", "demo_accounts", "environment", "exercises", "hint",
-    "experiments", "keys", "make_policy", "plots", "remapped_share", "stable_hash", "widgets",
+    "experiments", "keys", "make_policy", "plots", "remapped_share", "stable_hash", "tokens", "widgets",
 ]

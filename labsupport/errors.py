@@ -25,6 +25,21 @@ class StoreUnavailable(SessionRejected):
         super().__init__(reason, status=503)
 
 
+class TokenRejected(SessionRejected):
+    """A JWT that failed a check: the shop answers 401 with ``reason`` (lesson 03).
+
+    ``code`` names the check in a word or two (``"expired"``, ``"bad-signature"``,
+    ``"missing-claim"``, ``"revoked"``, ...) so tests and tables can group rejections; ``claim``
+    names the claim involved, when there is one. A rejection that came from PyJWT keeps its
+    exception as ``__cause__``.
+    """
+
+    def __init__(self, reason: str, *, code: str, claim: str | None = None, status: int = 401) -> None:
+        super().__init__(reason, status=status)
+        self.code = code
+        self.claim = claim
+
+
 class ClusterError(LabError):
     """A cluster operation that cannot be done as asked (lesson 00)."""
 

@@ -3,7 +3,8 @@
 Every simulated server runs its own instance. Where the session lives is the strategy's
 business; the shop only asks it to ``load``, ``save`` and ``end``. Every error is JSON with
 a reason and a 4xx status; the ``X-Served-By`` header names the server that answered.
-``POST /logout-everywhere`` ends every session of the user, where the strategy can (lesson 06).
+``POST /logout-everywhere`` ends every session of the user, where the strategy can (lesson 06);
+``POST /refresh`` trades a refresh token for new tokens, where the strategy has them (lesson 05).
 """
 from __future__ import annotations
 
@@ -91,6 +92,7 @@ def create_shop(
         SECRET_KEY=secret_key,
         SESSION_COOKIE_SAMESITE="Lax",
         PERMANENT_SESSION_LIFETIME=session_lifetime,
+        LAB_SERVER_NAME=server_name,
     )
     if not strategy.uses_flask_session:
         app.session_interface = NoCookieSession()
@@ -146,6 +148,13 @@ def create_shop(
     def logout() -> Response:
         session = current_session()
         return reply({"logged_out": session.user}, end=session)
+
+    @app.post("/refresh")
+    def refresh() -> Response:
+        response = app.response_class(mimetype="application/json")
+        session, added = strategy.refresh(request, response)
+        response.set_data(app.json.dumps({"user": session.user, **(added or {}), "server": server_name}))
+        return response
 
     @app.post("/logout-everywhere")
     def logout_everywhere() -> Response:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from ..errors import LabError, UnknownChoice
 from .base import Session, SessionStrategy, size_in_bytes
 from .memory import InMemorySessions, ReplicatedMemorySessions, new_session_id
+from .jwt import JWTCookieSessions, JWTSessions, RevocableJWTSessions, TokenSession
 from .signed_cookie import SignedCookieSessions
 
 if TYPE_CHECKING:
@@ -19,6 +20,9 @@ STRATEGIES: dict[str, type[SessionStrategy]] = {
     InMemorySessions.name: InMemorySessions,
     ReplicatedMemorySessions.name: ReplicatedMemorySessions,
     SignedCookieSessions.name: SignedCookieSessions,
+    JWTSessions.name: JWTSessions,
+    JWTCookieSessions.name: JWTCookieSessions,
+    RevocableJWTSessions.name: RevocableJWTSessions,
 }
 """The strategies a cluster can be built with, by name."""
 
@@ -33,7 +37,9 @@ def strategy_class(strategy: str) -> type[SessionStrategy]:
 
 def needs_store(strategy: str | StrategyFactory) -> bool:
     """True when the named strategy keeps something in the shared session store."""
-    return isinstance(strategy, str) and strategy_class(strategy).needs_store
+    if isinstance(strategy, str):
+        return strategy_class(strategy).needs_store
+    return bool(getattr(strategy, "needs_store", False))  # a class, or a factory from `.configured(...)`
 
 
 def strategy_factory(strategy: str | StrategyFactory, *, store: SessionStore | None = None) -> StrategyFactory:
@@ -41,24 +47,27 @@ def strategy_factory(strategy: str | StrategyFactory, *, store: SessionStore | N
 
     A strategy that needs the session store gets ``store``; each instance opens its own client.
     """
-    if callable(strategy):
-        return strategy
-    cls = strategy_class(strategy)
-    if not cls.needs_store:
-        return cls
+    factory = strategy if callable(strategy) else strategy_class(strategy)
+    if not needs_store(factory):
+        return factory
     if store is None:
-        raise LabError(f"the {strategy!r} strategy needs a session store: pass store=SessionStore()")
-    return partial(cls, store=store)  # type: ignore[call-arg]
+        raise LabError(f"the {getattr(factory, 'name', strategy)!r} strategy needs a session store: "
+                       "pass store=SessionStore()")
+    return partial(factory, store=store)
 
 
 __all__ = [
     "STRATEGIES",
     "InMemorySessions",
+    "JWTCookieSessions",
+    "JWTSessions",
     "ReplicatedMemorySessions",
+    "RevocableJWTSessions",
     "Session",
     "SessionStrategy",
     "SignedCookieSessions",
     "StrategyFactory",
+    "TokenSession",
     "needs_store",
     "new_session_id",
     "size_in_bytes",
