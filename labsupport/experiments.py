@@ -4,7 +4,7 @@ Every function builds its own seeded labs, so calling it twice gives the same ta
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from .balancer import make_policy, remapped_share
 from .clients import SimUser
@@ -81,18 +81,45 @@ def scale_out_loss(*, before: int = 4, users: int = 400, steps: int = 4, seed: i
     return Table(rows, title=f"memory sessions: users logged out when scaling {before} -> {before + 1} servers")
 
 
+MEMORY_SETUPS = (("memory", "sticky"), ("replicated", "round-robin"), ("signed-cookie", "round-robin"))
+"""The (strategy, policy) pairs ``memory_per_server`` compares unless told otherwise (lesson 02)."""
+
+
 def memory_per_server(*, user_counts: Iterable[int] = (0, 100, 200, 400, 600, 800, 1000), servers: int = 4,
-                      steps: int = 3, seed: int = 0) -> Table:
-    """Bytes of session data the busiest server holds as users grow: sticky vs replicated vs signed cookie."""
+                      steps: int = 3, seed: int = 0,
+                      setups: Sequence[tuple[str, str]] = MEMORY_SETUPS) -> Table:
+    """Bytes of session data the busiest server holds as users grow, for each (strategy, policy) in ``setups``.
+
+    Lesson 02 compares sticky memory, replication and the signed cookie; lesson 03 adds JWT.
+    """
     rows = []
     for count in user_counts:
         row: dict[str, object] = {"users": count}
-        for strategy, policy in (("memory", "sticky"), ("replicated", "round-robin"), ("signed-cookie", "round-robin")):
+        for strategy, policy in setups:
             lab = Lab(servers=servers, strategy=strategy, policy=policy, users=count, seed=seed)
             lab.run_journeys(steps)
             row[strategy] = max(lab.cluster.memory().values())
         rows.append(row)
     return Table(rows, title=f"bytes of session data held by the busiest of {servers} servers")
+
+
+CHURN_EVENTS: dict[int, str | list[str]] = {2: "kill s1", 3: ["revive s1", "add_server"], 4: "rolling_restart"}
+"""A busy afternoon for a cluster: a crash, a comeback and a new server, then a rolling deploy (lesson 03)."""
+
+
+def journeys_under_churn(*, setups: Sequence[tuple[str, str]] = (("memory", "round-robin"), ("memory", "sticky"),
+                                                                  ("signed-cookie", "round-robin"),
+                                                                  ("jwt", "round-robin")),
+                         servers: int = 3, users: int = 200, steps: int = 6, seed: int = 0,
+                         events: Mapping[int, str | Sequence[str]] | None = None) -> Table:
+    """Journeys kept by each (strategy, policy) while servers die, come back, join and restart (``CHURN_EVENTS``)."""
+    rows = []
+    for strategy, policy in setups:
+        lab = Lab(servers=servers, strategy=strategy, policy=policy, users=users, seed=seed)
+        run = lab.run_journeys(steps, events=CHURN_EVENTS if events is None else events)
+        rows.append({"strategy": strategy, "policy": policy, "journeys kept": len(run.kept_users),
+                     "share kept": round(run.share_kept, 3)})
+    return Table(rows, title=f"{users} users x {steps} steps on {servers} servers: kill, revive, add, rolling restart")
 
 
 def skewed_lengths(users: int, *, heavy: int, heavy_steps: int, light_steps: int) -> list[int]:

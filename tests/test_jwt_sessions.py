@@ -526,3 +526,20 @@ def test_bad_options_are_refused(options: dict) -> None:
 def test_the_cookie_class_is_the_cookie_carrier() -> None:
     assert JWTCookieSessions().carrier == "cookie" and JWTSessions(carrier="cookie").carrier == "cookie"
     assert repr(JWTCookieSessions()) == "JWTCookieSessions(HS256, cookie, access 300 s, refresh 3600 s)"
+
+
+# --- lesson 03's experiments -------------------------------------------------------------------
+
+
+def test_journeys_under_churn_only_client_side_sessions_survive() -> None:
+    table = lab.experiments.journeys_under_churn(users=60, steps=6)
+    kept = {(row["strategy"], row["policy"]): row["share kept"] for row in table.rows}
+    assert kept[("jwt", "round-robin")] == 1.0 and kept[("signed-cookie", "round-robin")] == 1.0
+    assert kept[("memory", "round-robin")] < 0.05 and kept[("memory", "sticky")] < 0.05  # the rolling restart
+    assert table.rows == lab.experiments.journeys_under_churn(users=60, steps=6).rows  # seeded: it repeats
+
+
+def test_memory_per_server_compares_any_setups() -> None:
+    table = lab.experiments.memory_per_server(user_counts=(0, 40), setups=(("memory", "sticky"), ("jwt", "round-robin")))
+    assert table.columns == ["users", "memory", "jwt"]
+    assert table.column("jwt") == [0, 0] and table.column("memory")[1] > 0
