@@ -1,7 +1,7 @@
 """labsupport: the simulator behind the stateless-sessions course. Use it as ``import labsupport as lab``."""
 from __future__ import annotations
 
-from . import attacks, cafe, environment, exercises, experiments, keys, plots, tokens, widgets
+from . import attacks, cafe, environment, exercises, experiments, keys, plots, store_experiments, tokens, widgets
 from .balancer import (
     POLICIES,
     ClientInfo,
@@ -41,6 +41,7 @@ from .sessions import (
     Session,
     SessionStrategy,
     SignedCookieSessions,
+    StoreSessions,
 )
 from .store import SessionStore
 from .shop import DEMO_SECRET_KEY, create_shop, demo_accounts
@@ -51,7 +52,7 @@ __all__ = [
     "ClientInfo", "Cluster", "ClusterError", "ConsistentHash", "HashModulo", "InMemorySessions",
     "JWTCookieSessions", "JWTSessions", "JourneyRun", "Lab", "LabError", "LoadBalancer", "Policy", "RandomChoice", "ReplicatedMemorySessions",
     "RequestRecord", "RevocableJWTSessions", "RoundRobin", "Server", "Session", "SessionRejected", "SessionStrategy",
-    "SessionStore", "SignedCookieSessions", "SimClock", "StoreUnavailable", "SimUser", "Sticky", "Table", "TokenRejected", "UnknownChoice", "UnknownServer",
+    "SessionStore", "SignedCookieSessions", "StoreSessions", "SimClock", "StoreUnavailable", "SimUser", "Sticky", "Table", "TokenRejected", "UnknownChoice", "UnknownServer",
     "attacks", "cafe", "check", "check_environment", "create_shop", "demo_accounts", "environment", "exercises", "hint",
-    "experiments", "keys", "make_policy", "plots", "remapped_share", "stable_hash", "tokens", "widgets",
+    "experiments", "keys", "make_policy", "plots", "remapped_share", "stable_hash", "store_experiments", "tokens", "widgets",
 ]

@@ -10,6 +10,7 @@ from .base import Session, SessionStrategy, size_in_bytes
 from .memory import InMemorySessions, ReplicatedMemorySessions, new_session_id
 from .jwt import JWTCookieSessions, JWTSessions, RevocableJWTSessions, TokenSession
 from .signed_cookie import SignedCookieSessions
+from .store import StoreSessions
 
 if TYPE_CHECKING:
     from ..store import SessionStore
@@ -20,6 +21,7 @@ STRATEGIES: dict[str, type[SessionStrategy]] = {
     InMemorySessions.name: InMemorySessions,
     ReplicatedMemorySessions.name: ReplicatedMemorySessions,
     SignedCookieSessions.name: SignedCookieSessions,
+    StoreSessions.name: StoreSessions,
     JWTSessions.name: JWTSessions,
     JWTCookieSessions.name: JWTCookieSessions,
     RevocableJWTSessions.name: RevocableJWTSessions,
@@ -66,6 +68,7 @@ __all__ = [
     "Session",
     "SessionStrategy",
     "SignedCookieSessions",
+    "StoreSessions",
     "StrategyFactory",
     "TokenSession",
     "needs_store",

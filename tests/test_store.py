@@ -1,0 +1,241 @@
+"""The session store connection (labsupport/store.py), on whichever backend this run uses.
+
+Without ``REDIS_URL`` every test runs on the embedded fakeredis store; with ``REDIS_URL`` set
+(CI's second run) the very same tests run against that real Redis. Nothing is skipped: a test
+that needs embedded-only behaviour (simulated time moving a key's expiry) says
+``embedded=True`` explicitly. Keys live under a per-test prefix and are deleted afterwards;
+nothing here ever calls FLUSHDB.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import Iterator
+
+import fakeredis
+import pytest
+import redis
+
+from labsupport import SessionStore, SimClock
+from labsupport.store import STORE_URL_VARIABLE, TIMEOUT_SECONDS, StoreDown, masked
+
+REAL_URL = os.environ.get(STORE_URL_VARIABLE) or None
+
+
+def unique_prefix() -> str:
+    return f"test-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+def store() -> Iterator[SessionStore]:
+    """A store on this run's backend (REDIS_URL if set), under a prefix of its own."""
+    made = SessionStore(prefix=unique_prefix())
+    yield made
+    made.come_back()
+    made.clear()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def connection_settings(client: redis.Redis) -> tuple[int, float | None, float | None]:
+    """(retries, socket timeout, connect timeout) of the connections ``client`` makes."""
+    pool = client.connection_pool
+    connection = pool.get_connection()
+    try:
+        return (connection.retry.get_retries(), getattr(connection, "socket_timeout", None),
+                getattr(connection, "socket_connect_timeout", None))
+    finally:
+        pool.release(connection)
+
+
+# --- which backend ----------------------------------------------------------------------
+
+
+def test_backend_follows_redis_url(store: SessionStore) -> None:
+    assert store.embedded == (REAL_URL is None)
+    assert store.url == REAL_URL
+    if REAL_URL is None:
+        assert store.backend == "embedded (fakeredis)"
+    else:
+        assert store.backend == f"Redis at {masked(REAL_URL)}"
+
+
+def test_embedded_true_ignores_redis_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(STORE_URL_VARIABLE, "redis://127.0.0.1:1/0")  # nothing listens there
+    store = SessionStore(prefix=unique_prefix(), embedded=True)
+    assert store.embedded and store.url is None
+    assert isinstance(store.connect(), fakeredis.FakeRedis)
+
+
+def test_each_embedded_store_is_its_own_server() -> None:
+    one, two = SessionStore(prefix="same", embedded=True), SessionStore(prefix="same", embedded=True)
+    one.connect().set(one.key("k"), "v")
+    assert one.count() == 1 and two.count() == 0
+
+
+def test_masked_hides_only_the_password() -> None:
+    assert masked("redis://:s3cret@db.example:6380/2") == "redis://:***@db.example:6380/2"
+    assert masked("redis://user:s3cret@db.example/0") == "redis://user:***@db.example/0"
+    assert masked("redis://127.0.0.1:6379/0") == "redis://127.0.0.1:6379/0"
+
+
+# --- keys live under the prefix -----------------------------------------------------------
+
+
+def test_key_is_prefixed(store: SessionStore) -> None:
+    assert store.key("session", "sid_x") == f"{store.prefix}session:sid_x"
+    assert store.prefix.endswith(":")
+
+
+def test_clients_share_one_store(store: SessionStore) -> None:
+    a, b = store.connect(), store.connect()
+    assert a is not b and a.connection_pool is not b.connection_pool  # each server its own client
+    assert a.set(store.key("greeting"), "hello", ex=60)
+    assert b.get(store.key("greeting")) == "hello"  # strings in, strings out
+
+
+def test_keys_count_and_clear_touch_only_the_prefix(store: SessionStore) -> None:
+    client = store.connect()
+    outside = f"{unique_prefix()}:not-mine"
+    try:
+        client.set(outside, "keep", ex=60)
+        client.set(store.key("session", "a"), "1", ex=60)
+        client.set(store.key("session", "b"), "2", ex=60)
+        client.sadd(store.key("user", "alice"), "a")
+        assert store.keys() == sorted([store.key("session", "a"), store.key("session", "b"), store.key("user", "alice")])
+        assert store.count("session:*") == 2 and store.count() == 3
+        assert store.clear() == 3
+        assert store.count() == 0
+        assert client.get(outside) == "keep"
+    finally:
+        client.delete(outside)
+
+
+def test_clear_never_flushes(store: SessionStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    def forbidden(*args: object, **kwargs: object) -> None:
+        raise AssertionError("FLUSHDB/FLUSHALL must never be called")
+
+    monkeypatch.setattr(redis.Redis, "flushdb", forbidden)
+    monkeypatch.setattr(redis.Redis, "flushall", forbidden)
+    store.connect().set(store.key("x"), "1", ex=60)
+    assert store.clear() == 1
+    SessionStore(prefix=store.prefix.rstrip(":"))  # a new store on a real Redis clears its prefix, too
+
+
+def test_a_new_store_on_the_same_prefix_starts_empty_on_a_real_redis(store: SessionStore) -> None:
+    store.connect().set(store.key("left-over"), "1", ex=60)
+    again = SessionStore(prefix=store.prefix.rstrip(":"))
+    # a real Redis outlives the process: a new lab clears what an old one left; fakeredis starts empty anyway
+    assert again.count() == 0
+
+
+# --- expiry (relative TTLs) -----------------------------------------------------------------
+
+
+def test_set_with_ex_gives_the_exact_ttl_and_setex_is_deprecated(store: SessionStore) -> None:
+    client = store.connect()
+    client.set(store.key("s"), "v", ex=1800)
+    assert 1799 <= client.ttl(store.key("s")) <= 1800
+    with pytest.warns(DeprecationWarning, match="setex"):
+        client.setex(store.key("old"), 60, "v")
+
+
+def test_ttl_and_expiry_follow_simulated_time_on_the_embedded_store() -> None:
+    store = SessionStore(prefix=unique_prefix(), embedded=True)
+    client = store.connect()
+    with SimClock() as clock:
+        client.set(store.key("s"), "v", ex=30)
+        assert client.ttl(store.key("s")) == 30
+        clock.advance(29)
+        assert client.get(store.key("s")) == "v"
+        clock.advance(2)
+        assert client.get(store.key("s")) is None
+
+
+def test_getex_renews_the_ttl_on_the_embedded_store() -> None:
+    store = SessionStore(prefix=unique_prefix(), embedded=True)
+    client = store.connect()
+    with SimClock() as clock:
+        client.set(store.key("s"), "v", ex=30)
+        for _ in range(5):
+            clock.advance(20)
+            assert client.getex(store.key("s"), ex=30) == "v"
+            assert client.ttl(store.key("s")) == 30
+        clock.advance(31)
+        assert client.getex(store.key("s"), ex=30) is None
+
+
+def test_getex_renews_the_ttl(store: SessionStore) -> None:
+    client = store.connect()
+    client.set(store.key("s"), "v", ex=5)
+    assert client.getex(store.key("s"), ex=600) == "v"
+    assert 599 <= client.ttl(store.key("s")) <= 600
+
+
+# --- outages: fail fast, keep the data ------------------------------------------------------
+
+
+def test_clients_fail_fast_no_retries_short_timeouts(store: SessionStore) -> None:
+    client = store.connect()
+    retries, socket_timeout, connect_timeout = connection_settings(client)
+    assert retries == 0
+    if store.embedded:
+        assert isinstance(client, fakeredis.FakeRedis)  # in-process: there is no socket to wait on
+    else:
+        assert socket_timeout == connect_timeout == TIMEOUT_SECONDS
+        assert TIMEOUT_SECONDS <= 1
+
+
+def test_outage_fails_every_call_and_keeps_the_data(store: SessionStore) -> None:
+    client, other = store.connect(), store.connect()
+    client.set(store.key("session", "a"), "cart", ex=600)
+    client.sadd(store.key("user", "alice"), "a")
+    assert store.count() == 2 and not store.is_down
+    store.go_down()
+    assert store.is_down and repr(store).endswith(", down)")
+    for call in (lambda: client.get(store.key("session", "a")), lambda: other.set(store.key("x"), "1"),
+                 lambda: other.smembers(store.key("user", "alice")), store.count):
+        with pytest.raises(StoreDown):
+            call()
+    store.come_back()
+    assert not store.is_down
+    assert client.get(store.key("session", "a")) == "cart"  # reconnects by itself
+    assert other.smembers(store.key("user", "alice")) == {"a"}
+    assert store.count() == 2 and client.get(store.key("x")) is None
+
+
+def test_a_pipeline_in_an_outage_writes_nothing(store: SessionStore) -> None:
+    client = store.connect()
+    with store.outage():
+        with pytest.raises(StoreDown):
+            with client.pipeline(transaction=True) as pipe:
+                pipe.set(store.key("session", "a"), "1", ex=60)
+                pipe.sadd(store.key("user", "alice"), "a")
+                pipe.execute()
+    assert store.count() == 0
+
+
+def test_outage_context_ends_even_on_error(store: SessionStore) -> None:
+    with pytest.raises(RuntimeError):
+        with store.outage() as same:
+            assert same is store and store.is_down
+            raise RuntimeError("boom")
+    assert not store.is_down
+    assert store.connect().ping()
+
+
+def test_an_unreachable_redis_is_a_store_down_error() -> None:
+    port = free_port()  # bound then released: nothing listens there now
+    with pytest.raises(StoreDown):
+        SessionStore(prefix=unique_prefix(), url=f"redis://127.0.0.1:{port}/0")
+
+
+def test_repr_is_stable(store: SessionStore) -> None:
+    text = repr(store)
+    assert text == f"SessionStore({store.backend}, prefix={store.prefix!r})"
+    assert " at 0x" not in text
