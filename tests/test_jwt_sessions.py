@@ -264,7 +264,7 @@ def test_logout_puts_the_token_on_the_denylist_for_its_remaining_lifetime() -> N
         assert client.post("/logout", headers=bearer(body["access_token"])).json["revoked"] == claims["jti"]
         key = store.key("deny", claims["jti"])
         assert store.keys("deny:*") == [key]
-        assert store._admin.ttl(key) == 200  # 300 s lifetime - 100 s already gone
+        assert store.connect().ttl(key) == 200  # 300 s lifetime - 100 s already gone
         reason = assert_json_error(client.get("/profile", headers=bearer(body["access_token"])), 401)["reason"]
         assert reason.startswith("token revoked") and claims["jti"] in reason
         assert assert_json_error(client.post("/refresh", json={"refresh_token": body["refresh_token"]}),
@@ -320,7 +320,7 @@ def test_logout_everywhere_bumps_the_token_version() -> None:
         _, bobs = login(shop.balancer, BOB)
         r = laptop.post("/logout-everywhere", headers=bearer(on_laptop["access_token"]))
         assert r.status_code == 200 and r.json["token_version"] == 1 and r.json["logged_out_everywhere"] == "alice"
-        assert store._admin.get(store.key("token-version", "alice")) == "1"
+        assert store.connect().get(store.key("token-version", "alice")) == "1"
         for token in (on_phone["access_token"], on_laptop["access_token"]):
             reason = assert_json_error(phone.get("/profile", headers=bearer(token)), 401)["reason"]
             assert "logged out everywhere" in reason
@@ -343,7 +343,7 @@ def test_refresh_rotates_the_refresh_token() -> None:
         assert r.status_code == 200
         second = peek(r.json["refresh_token"])["payload"]
         assert second["sid"] == first["sid"] and second["jti"] != first["jti"]
-        family = json.loads(store._admin.get(store.key("token-family", first["sid"])))
+        family = json.loads(store.connect().get(store.key("token-family", first["sid"])))
         assert family == {"user": "alice", "access": peek(r.json["access_token"])["payload"]["jti"],
                           "refresh": second["jti"]}
         assert client.get("/profile", headers=bearer(r.json["access_token"])).status_code == 200

@@ -271,6 +271,11 @@ class RevocableJWTSessions(JWTSessions):
 
     Each server opens its own client with ``store.connect()``. Every verification costs one
     round trip (``store_round_trips`` counts them); while the store is down it fails closed (503).
+
+    The version key has no TTL: one small integer per user who ever logged out everywhere, like
+    a column in a user table. Rotation reads the family record and then writes it: a real
+    deployment makes that one atomic step (a Lua script, or WATCH/MULTI) so two concurrent
+    refreshes cannot both win; the simulator serves one request at a time.
     """
 
     name: ClassVar[str] = "jwt-revocable"
