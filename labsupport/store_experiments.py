@@ -149,9 +149,30 @@ def brute_force(*, bits: int | None, sessions: int = 200, guesses: int = 10_000,
     return BruteForce(bits or 128, live, guesses, hits, first_hit)
 
 
+YEAR_SECONDS = 365.25 * 24 * 3600
+
+
+def seconds_to_guess(bits: int, *, live_sessions: int, guesses_per_second: float) -> float:
+    """Seconds an attacker needs, on average, for one hit: 2**bits / live / rate."""
+    return 2 ** bits / live_sessions / guesses_per_second
+
+
 def years_to_guess(bits: int, *, live_sessions: int, guesses_per_second: float) -> float:
-    """Years an attacker needs, on average, for one hit: 2**bits / live / rate."""
-    return 2 ** bits / live_sessions / guesses_per_second / (365.25 * 24 * 3600)
+    """Years an attacker needs, on average, for one hit."""
+    return seconds_to_guess(bits, live_sessions=live_sessions, guesses_per_second=guesses_per_second) / YEAR_SECONDS
+
+
+def duration_words(seconds: float) -> str:
+    """``seconds`` in the unit a person would use: ``"4.3 microseconds"``, ``"5.1 hours"``, ``"1.1e+16 years"``."""
+    units = [(1e-6, "microseconds"), (1e-3, "milliseconds"), (1, "seconds"), (60, "minutes"), (3600, "hours"),
+             (86400, "days"), (YEAR_SECONDS, "years")]
+    for size, name in reversed(units):
+        if seconds >= size:
+            value = seconds / size
+            if name == "years" and value >= 1e6:
+                return f"{value:.3g} years" if value >= 1e9 else f"{value / 1e6:.3g} million years"
+            return f"{value:.3g} {name}"
+    return f"{seconds * 1e9:.3g} nanoseconds"
 
 
 # --- outage -------------------------------------------------------------------------------
@@ -236,5 +257,5 @@ def request_bytes(header: str, value: str) -> int:
 __all__ = [
     "MODELLED_RTT_MS", "RTT_BY_PLACEMENT_MS", "BruteForce", "OutageRun", "brute_force",
     "describe", "guess_id", "journeys_under_events", "median_microseconds", "outage_run", "request_bytes",
-    "short_session_ids", "store_lab", "years_to_guess",
+    "duration_words", "seconds_to_guess", "short_session_ids", "store_lab", "years_to_guess",
 ]

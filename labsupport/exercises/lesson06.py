@@ -7,9 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from werkzeug.test import Client
-
 from .. import store_experiments
+from ..clients import SimUser
 from ..clock import SimClock
 from ..sessions.store import DEFAULT_TTL
 from .base import Exercise, Wrong, expect_number
@@ -20,8 +19,8 @@ GUESS_SETUP = {"bits": 20, "live_sessions": 500}
 SLIDING_MINUTES = (20, 45, 70, 105, 110)
 """Exercise 06.2: alice logs in at minute 0, then asks for her cart at these minutes."""
 
-DEVICES = {"alice": 3, "bob": 1}
-"""Exercise 06.3: alice logs in on three devices, bob on one; alice logs out everywhere."""
+DEVICES = {0: 3, 1: 1}
+"""Exercise 06.3: user000 logs in on three devices, user001 on one; user000 logs out everywhere."""
 
 PAGE_SETUP = {"requests": 4, "placement": "another zone"}
 """Exercise 06.4: a page needs 4 requests one after another, each with one store lookup."""
@@ -71,25 +70,24 @@ def _check_sliding(answer: Any) -> str:
 
 
 def keys_left_after_logout_everywhere() -> int:
-    """Exercise 06.3, measured: session keys in the store after alice logs out everywhere."""
+    """Exercise 06.3, measured: session keys left after user000 (three devices) logs out everywhere."""
     shop = store_experiments.store_lab(servers=3, users=0, seed=63, embedded=True)
     store = shop.store
     assert store is not None
-    devices = {name: [Client(shop.balancer) for _ in range(n)] for name, n in DEVICES.items()}
-    for name, clients in devices.items():
-        for device in clients:
-            device.post("/login", json={"user": name, "password": f"{name}-password"})
-    devices["alice"][1].post("/logout-everywhere")
+    devices = [SimUser(shop.balancer, index) for index, count in DEVICES.items() for _ in range(count)]
+    for device in devices:
+        device.login()
+    devices[1].request("POST", "/logout-everywhere")  # user000's second device
     return store.count("session:*")
 
 
 def _check_keys_left(answer: Any) -> str:
     expected = keys_left_after_logout_everywhere()
     if answer == 0:
-        raise Wrong("log out everywhere ends *alice's* sessions, on every device. Whose session is not hers?")
+        raise Wrong("log out everywhere ends *user000's* sessions, on every device. Whose session is not theirs?")
     expect_number(answer, expected, tolerance=0, what="session keys left")
-    return (f"{expected}: bob's. Alice's three session keys were listed in her index set and deleted in one "
-            "command; every server refuses her old cookies at once.")
+    return (f"{expected}: user001's. user000's three session keys were listed in their index set and deleted "
+            "in one command; every server refuses those cookies at once.")
 
 
 def page_latency_ms() -> float:

@@ -45,7 +45,7 @@ SESSION_ID_SHAPE = re.compile(r"sid_[A-Za-z0-9_-]{1,64}")
 
 
 @contextmanager
-def _store_call() -> Iterator[None]:
+def fail_closed() -> Iterator[None]:
     """Turn "the store cannot be reached" into ``StoreUnavailable`` (503), never a 500 or a hang."""
     try:
         yield
@@ -89,7 +89,7 @@ class StoreSessions(SessionStrategy):
             return None
         if not SESSION_ID_SHAPE.fullmatch(sid):
             raise SessionRejected("session id malformed: not one this shop issues")
-        with _store_call():
+        with fail_closed():
             raw = self.redis.getex(self.session_key(sid), ex=self.ttl)  # read and renew: sliding expiry
         if raw is None:
             raise SessionRejected("session not found: it expired, was logged out, or never existed")
@@ -98,14 +98,14 @@ class StoreSessions(SessionStrategy):
     def save(self, session: Session, response: Response) -> None:
         data = json.dumps(session.data(), separators=(",", ":"))
         if session.id is not None:
-            with _store_call():
+            with fail_closed():
                 # xx: only if it still exists, so a write never resurrects a session logged out meanwhile
                 written = self.redis.set(self.session_key(session.id), data, ex=self.ttl, xx=True)
             if not written:
                 raise SessionRejected("session not found: it ended while this request was running")
             return
         presented = current_request.cookies.get(SESSION_COOKIE)
-        with _store_call():
+        with fail_closed():
             sid = self._claim_new_id(presented, data)
             with self.redis.pipeline(transaction=True) as pipe:
                 pipe.sadd(self.user_key(session.user), sid)
@@ -130,7 +130,7 @@ class StoreSessions(SessionStrategy):
 
     def end(self, session: Session, response: Response) -> None:
         if session.id is not None:
-            with _store_call():
+            with fail_closed():
                 with self.redis.pipeline(transaction=True) as pipe:
                     pipe.delete(self.session_key(session.id))
                     pipe.srem(self.user_key(session.user), session.id)
@@ -141,7 +141,7 @@ class StoreSessions(SessionStrategy):
         """Delete every session in ``session.user``'s index (this one included)."""
         index = self.user_key(session.user)
         ended = 0
-        with _store_call():
+        with fail_closed():
             sids = sorted(self.redis.smembers(index) | ({session.id} if session.id else set()))
             if sids:
                 with self.redis.pipeline(transaction=True) as pipe:
@@ -153,7 +153,7 @@ class StoreSessions(SessionStrategy):
 
     def sessions_of(self, user: str) -> list[str]:
         """The ids of ``user``'s live sessions, sorted (asks the store)."""
-        with _store_call():
+        with fail_closed():
             sids = sorted(self.redis.smembers(self.user_key(user)))
             return [sid for sid, alive in zip(sids, self._alive(sids)) if alive]
 
