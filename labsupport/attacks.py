@@ -189,19 +189,27 @@ def crack_hs256(token: str, words: Iterable[str] = COMMON_SECRETS) -> CrackResul
 
 
 def side_by_side(attack: str, token: str, *, vulnerable_key: str | bytes,
-                 hardened: Callable[[str], Any]) -> dict[str, str]:
+                 hardened: Callable[[str], Any],
+                 vulnerable: Callable[[str], Any] | None = None) -> dict[str, str]:
     """Run one attack token through ``vulnerable_verify`` and through ``hardened`` (PyJWT).
 
     ``hardened`` is the notebook's own PyJWT call, e.g. ``lambda t: jwt.decode(t, ...)``.
+    ``vulnerable`` replaces ``vulnerable_verify`` with another careless reader, e.g. PyJWT with
+    ``verify_signature`` off; it accepts unless it raises.
     Returns a plain record: attack, vulnerable verdict and reason, hardened verdict, and
     ``reason``: the PyJWT exception class and message (or the warnings PyJWT gave when it
     accepted). Warnings are caught and reported, never printed.
     """
     try:
-        vulnerable_verify(token, vulnerable_key)
-        vulnerable, vulnerable_reason = "accepted", ""
+        if vulnerable is None:
+            vulnerable_verify(token, vulnerable_key)
+        else:
+            vulnerable(token)
+        verdict_v, vulnerable_reason = "accepted", ""
     except Rejected as e:
-        vulnerable, vulnerable_reason = "rejected", e.reason
+        verdict_v, vulnerable_reason = "rejected", e.reason
+    except jwt.PyJWTError as e:
+        verdict_v, vulnerable_reason = "rejected", f"{type(e).__name__}: {e}"
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -212,7 +220,7 @@ def side_by_side(attack: str, token: str, *, vulnerable_key: str | bytes,
     warned = sorted({w.category.__name__ for w in caught})
     if warned:
         reason = "; ".join([*([reason] if reason else []), f"PyJWT warned: {', '.join(warned)}"])
-    return {"attack": attack, "vulnerable": vulnerable, "vulnerable reason": vulnerable_reason,
+    return {"attack": attack, "vulnerable": verdict_v, "vulnerable reason": vulnerable_reason,
             "hardened": verdict, "reason": reason}
 
 

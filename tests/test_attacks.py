@@ -348,6 +348,23 @@ def test_side_by_side_lets_a_bug_in_the_hardened_callable_surface() -> None:
         attacks.side_by_side("x", attacks.forge_unsigned({}), vulnerable_key=PUBLIC_PEM, hardened=broken)
 
 
+def test_a_tampered_token_gets_in_only_where_claims_are_read_unverified() -> None:
+    tampered = attacks.tamper(mint(), role="admin")
+
+    def careless_read(token: str) -> dict[str, Any]:
+        return jwt.decode(token, options={"verify_signature": False})
+
+    def hardened(token: str) -> dict[str, Any]:
+        return jwt.decode(token, PUBLIC_PEM, algorithms=["RS256"], audience=attacks.SHOP_AUDIENCE)
+
+    control = attacks.side_by_side("t", tampered, vulnerable_key=PUBLIC_PEM, hardened=hardened)
+    careless = attacks.side_by_side("t", tampered, vulnerable_key=PUBLIC_PEM, hardened=hardened,
+                                    vulnerable=careless_read)
+    assert (control["vulnerable"], control["hardened"]) == ("rejected", "rejected")
+    assert (careless["vulnerable"], careless["hardened"]) == ("accepted", "rejected")
+    assert careless["reason"].startswith("InvalidSignatureError")
+
+
 # --- the plot ------------------------------------------------------------------------------
 
 def test_verdict_grid_colours_the_bad_verdicts() -> None:
