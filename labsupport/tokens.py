@@ -229,9 +229,13 @@ def peek(token: str) -> dict[str, Any]:
         raise TokenRejected(f"malformed token: {_short(str(e))}", code="malformed") from e
 
 
-def remaining_lifetime(claims: Mapping[str, Any]) -> int:
-    """Whole seconds until the token with these (verified) claims expires; at least 1."""
-    return max(1, math.ceil(float(claims["exp"]) - time.time()))
+def remaining_lifetime(claims: Mapping[str, Any], *, leeway: float = 0) -> int:
+    """Whole seconds until the token with these (verified) claims expires; at least 1.
+
+    With ``leeway``, the seconds until a verifier with that leeway refuses it: what a denylist
+    entry must outlive, or the token is accepted again in the leeway after ``exp``.
+    """
+    return max(1, math.ceil(float(claims["exp"]) + leeway - time.time()))
 
 
 def _b64json(part: str) -> Any:

@@ -543,3 +543,26 @@ def test_memory_per_server_compares_any_setups() -> None:
     table = lab.experiments.memory_per_server(user_counts=(0, 40), setups=(("memory", "sticky"), ("jwt", "round-robin")))
     assert table.columns == ["users", "memory", "jwt"]
     assert table.column("jwt") == [0, 0] and table.column("memory")[1] > 0
+
+
+@pytest.mark.parametrize("how", ["revoke", "logout"])
+def test_a_revoked_token_stays_refused_through_the_leeway_after_exp(how: str) -> None:
+    """A denylist entry must outlive the token by the verifier's leeway, or the token works again after exp."""
+    shop = make_lab(RevocableJWTSessions.configured(leeway=5), servers=1)
+    strategy = shop.cluster.server("s1").strategy
+    assert isinstance(strategy, RevocableJWTSessions) and shop.store is not None
+    with SimClock() as clock:
+        client, body = login(shop.balancer)
+        token = body["access_token"]
+        clock.advance(100)
+        if how == "revoke":
+            strategy.revoke(strategy.tokens.verify(token), why="leaked")
+        else:
+            assert client.post("/logout", headers=bearer(token)).status_code == 200
+        assert shop.store.connect().ttl(shop.store.key("deny", peek(token)["payload"]["jti"])) == 205
+        for t in (299, 300, 301, 304):  # PyJWT with leeway 5 accepts the token until exp + 5 = 305
+            clock.advance(t - clock.elapsed)
+            reason = assert_json_error(client.get("/profile", headers=bearer(token)), 401)["reason"]
+            assert reason.startswith("token revoked"), (t, reason)
+        clock.advance(305 - clock.elapsed)
+        assert assert_json_error(client.get("/profile", headers=bearer(token)), 401)["reason"].startswith("token expired")

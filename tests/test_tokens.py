@@ -187,6 +187,14 @@ def test_remaining_lifetime_counts_down_and_never_reaches_zero() -> None:
         assert remaining_lifetime(claims) == 1
 
 
+def test_remaining_lifetime_with_leeway_lasts_until_a_lenient_verifier_refuses() -> None:
+    with SimClock() as clock:
+        claims = Tokens().verify(Tokens().issue("alice", lifetime=60, jti="t-1"))
+        assert remaining_lifetime(claims, leeway=5) == 65
+        clock.advance(62)
+        assert remaining_lifetime(claims, leeway=5) == 3 and remaining_lifetime(claims) == 1
+
+
 # --- tampering, claims, audience, issuer, algorithm -----------------------------------
 
 

@@ -329,9 +329,9 @@ class RevocableJWTSessions(JWTSessions):
                                 "(every token of this login) is revoked", code="reuse-detected", claim="jti")
 
     def revoke(self, claims: Mapping[str, Any], *, why: str = "revoked") -> str:
-        """Put one token on the denylist until it expires anyway; returns the key written."""
+        """Put one token on the denylist until it expires anyway (leeway included); returns the key written."""
         key = self.deny_key(claims["jti"])
-        self._call(self.redis.set, key, why, ex=remaining_lifetime(claims))
+        self._call(self.redis.set, key, why, ex=remaining_lifetime(claims, leeway=self.tokens.leeway))
         return key
 
     def end(self, session: Session, response: Response) -> dict[str, object]:
@@ -339,7 +339,7 @@ class RevocableJWTSessions(JWTSessions):
         self._drop_cookies(response)
         claims = session.claims if isinstance(session, TokenSession) else {}
         pipe = self.redis.pipeline(transaction=False)
-        pipe.set(self.deny_key(claims["jti"]), "logout", ex=remaining_lifetime(claims))
+        pipe.set(self.deny_key(claims["jti"]), "logout", ex=remaining_lifetime(claims, leeway=self.tokens.leeway))
         pipe.delete(self.family_key(claims["sid"]))
         self._call(pipe.execute)
         return {"revoked": claims["jti"]}
