@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from . import attacks, cafe, environment, exercises, experiments, keys, plots, store_experiments, tokens, widgets
+from . import revocation_experiments
 from .balancer import (
     POLICIES,
     ClientInfo,
@@ -54,5 +55,5 @@ __all__ = [
     "RequestRecord", "RevocableJWTSessions", "RoundRobin", "Server", "Session", "SessionRejected", "SessionStrategy",
     "SessionStore", "SignedCookieSessions", "StoreSessions", "SimClock", "StoreUnavailable", "SimUser", "Sticky", "Table", "TokenRejected", "UnknownChoice", "UnknownServer",
     "attacks", "cafe", "check", "check_environment", "create_shop", "demo_accounts", "environment", "exercises", "hint",
-    "experiments", "keys", "make_policy", "plots", "remapped_share", "stable_hash", "store_experiments", "tokens", "widgets",
+    "experiments", "keys", "make_policy", "plots", "remapped_share", "revocation_experiments", "stable_hash", "store_experiments", "tokens", "widgets",
 ]
