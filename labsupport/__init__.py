@@ -1,8 +1,19 @@
 """labsupport: the simulator behind the stateless-sessions course. Use it as ``import labsupport as lab``."""
 from __future__ import annotations
 
-from . import attacks, cafe, environment, exercises, experiments, keys, plots, store_experiments, tokens, widgets
-from . import revocation_experiments
+from . import (
+    attacks,
+    cafe,
+    environment,
+    exercises,
+    experiments,
+    keys,
+    plots,
+    revocation_experiments,
+    store_experiments,
+    tokens,
+    widgets,
+)
 from .balancer import (
     POLICIES,
     ClientInfo,
@@ -19,9 +30,8 @@ from .balancer import (
 )
 from .clients import RequestRecord, SimUser
 from .clock import EPOCH, SimClock
-from .environment import check_environment
 from .cluster import Cluster, Server
-from .exercises import check, hint
+from .environment import check_environment
 from .errors import (
     ClusterError,
     LabError,
@@ -31,6 +41,7 @@ from .errors import (
     UnknownChoice,
     UnknownServer,
 )
+from .exercises import check, hint
 from .scenario import EVENTS, JourneyRun, Lab
 from .sessions import (
     STRATEGIES,
@@ -44,16 +55,66 @@ from .sessions import (
     SignedCookieSessions,
     StoreSessions,
 )
-from .store import SessionStore
 from .shop import DEMO_SECRET_KEY, create_shop, demo_accounts
+from .store import SessionStore
 from .tables import Table
 
 __all__ = [
-    "DEMO_SECRET_KEY", "EPOCH", "EVENTS", "POLICIES", "STRATEGIES",
-    "ClientInfo", "Cluster", "ClusterError", "ConsistentHash", "HashModulo", "InMemorySessions",
-    "JWTCookieSessions", "JWTSessions", "JourneyRun", "Lab", "LabError", "LoadBalancer", "Policy", "RandomChoice", "ReplicatedMemorySessions",
-    "RequestRecord", "RevocableJWTSessions", "RoundRobin", "Server", "Session", "SessionRejected", "SessionStrategy",
-    "SessionStore", "SignedCookieSessions", "StoreSessions", "SimClock", "StoreUnavailable", "SimUser", "Sticky", "Table", "TokenRejected", "UnknownChoice", "UnknownServer",
-    "attacks", "cafe", "check", "check_environment", "create_shop", "demo_accounts", "environment", "exercises", "hint",
-    "experiments", "keys", "make_policy", "plots", "remapped_share", "revocation_experiments", "stable_hash", "store_experiments", "tokens", "widgets",
+    "DEMO_SECRET_KEY",
+    "EPOCH",
+    "EVENTS",
+    "POLICIES",
+    "STRATEGIES",
+    "ClientInfo",
+    "Cluster",
+    "ClusterError",
+    "ConsistentHash",
+    "HashModulo",
+    "InMemorySessions",
+    "JWTCookieSessions",
+    "JWTSessions",
+    "JourneyRun",
+    "Lab",
+    "LabError",
+    "LoadBalancer",
+    "Policy",
+    "RandomChoice",
+    "ReplicatedMemorySessions",
+    "RequestRecord",
+    "RevocableJWTSessions",
+    "RoundRobin",
+    "Server",
+    "Session",
+    "SessionRejected",
+    "SessionStore",
+    "SessionStrategy",
+    "SignedCookieSessions",
+    "SimClock",
+    "SimUser",
+    "Sticky",
+    "StoreSessions",
+    "StoreUnavailable",
+    "Table",
+    "TokenRejected",
+    "UnknownChoice",
+    "UnknownServer",
+    "attacks",
+    "cafe",
+    "check",
+    "check_environment",
+    "create_shop",
+    "demo_accounts",
+    "environment",
+    "exercises",
+    "experiments",
+    "hint",
+    "keys",
+    "make_policy",
+    "plots",
+    "remapped_share",
+    "revocation_experiments",
+    "stable_hash",
+    "store_experiments",
+    "tokens",
+    "widgets",
 ]

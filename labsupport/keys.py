@@ -59,7 +59,8 @@ def ed25519_public_key(seed: int = 0) -> Ed25519PublicKey:
 def rsa_private_key() -> RSAPrivateKey:
     """The demo RSA key (2048 bits), for lesson 04's HS/RS confusion attack."""
     key = serialization.load_pem_private_key(DEMO_RSA_PRIVATE_PEM.encode(), password=None)
-    assert isinstance(key, RSAPrivateKey)
+    if not isinstance(key, RSAPrivateKey):
+        raise TypeError("DEMO_RSA_PRIVATE_PEM does not hold an RSA private key")
     return key
 
 
