@@ -56,7 +56,8 @@ class SimUser:
             kwargs.setdefault("headers", {}).setdefault("Authorization", f"Bearer {self.tokens['access_token']}")
         response = self.client.open(path, method=method, json=json,
                                     environ_base={"REMOTE_ADDR": self.address}, **kwargs)
-        body = response.get_json(silent=True) if response.mimetype == "application/json" else None
+        carries_token = response.mimetype == "application/json" and b'_token"' in response.get_data()
+        body = response.get_json(silent=True) if carries_token else None
         if isinstance(body, dict):
             self.tokens.update({k: v for k, v in body.items() if k.endswith("_token") and isinstance(v, str)})
         return response
