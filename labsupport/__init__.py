@@ -4,6 +4,7 @@ from __future__ import annotations
 from . import (
     attacks,
     cafe,
+    cafe_widgets,
     environment,
     exercises,
     experiments,
@@ -100,6 +101,7 @@ __all__ = [
     "UnknownServer",
     "attacks",
     "cafe",
+    "cafe_widgets",
     "check",
     "check_environment",
     "create_shop",
