@@ -8,8 +8,6 @@ one live measurement, different on every machine and every run.
 """
 from __future__ import annotations
 
-import json
-import random
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from typing import Any

@@ -3,10 +3,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 
 import labsupport as lab
-from labsupport.exercises import EXERCISES
+from exercise_contract import contract_tests
 from labsupport.exercises import lesson00
 
 # key -> (the notebook's solution, wrong answers); the solutions are computed the way the
@@ -18,37 +17,8 @@ CASES: dict[str, tuple[Any, list[Any]]] = {
 }
 
 
-def test_every_lesson00_exercise_is_covered() -> None:
-    keys = {key for key in EXERCISES if key.startswith("00.")}
-    assert keys == set(CASES)
-    assert [e.key for e in lesson00.EXERCISES] == sorted(CASES)
-
-
-@pytest.mark.parametrize("key", sorted(CASES))
-def test_check_accepts_the_solution(key: str) -> None:
-    verdict = lab.check(key, CASES[key][0])
-    assert verdict.ok, verdict
-    assert repr(verdict).startswith(f"Exercise {key} [correct]")
-
-
-@pytest.mark.parametrize(("key", "wrong"), [(k, w) for k, (_, ws) in sorted(CASES.items()) for w in ws])
-def test_check_rejects_a_wrong_answer(key: str, wrong: Any) -> None:
-    verdict = lab.check(key, wrong)
-    assert not verdict.ok
-    assert verdict.status == "not yet"
-    assert "[not yet]" in repr(verdict)
-
-
-@pytest.mark.parametrize("key", sorted(CASES))
-def test_none_is_not_answered_yet(key: str) -> None:
-    verdict = lab.check(key, None)
-    assert verdict.status == "not answered yet"
-    assert "[not answered yet]" in repr(verdict)
-
-
-@pytest.mark.parametrize("key", sorted(CASES))
-def test_every_exercise_has_a_hint(key: str) -> None:
-    assert str(lab.hint(key)).startswith(f"Hint for {key}")
+(test_every_exercise_is_covered, test_solution_accepted, test_wrong_answer_rejected_with_feedback,
+ test_none_is_not_answered_yet_and_a_hint_exists) = contract_tests("00", {k: [solution] for k, (solution, _) in CASES.items()}, {k: wrongs for k, (_, wrongs) in CASES.items()})
 
 
 def test_answers_are_measured_in_the_simulator() -> None:

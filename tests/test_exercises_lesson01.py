@@ -6,7 +6,8 @@ from typing import Any
 import pytest
 
 import labsupport as lab
-from labsupport.exercises import EXERCISES, lesson01
+from exercise_contract import contract_tests
+from labsupport.exercises import lesson01
 
 SOLUTIONS: dict[str, Any] = {
     "01.1": 0.25,
@@ -20,36 +21,8 @@ WRONG: dict[str, list[Any]] = {
 }
 
 
-def test_every_lesson_01_exercise_is_covered() -> None:
-    keys = {k for k in EXERCISES if k.startswith("01.")}
-    assert keys == set(SOLUTIONS) == set(WRONG)
-    assert [e.key for e in lesson01.EXERCISES] == sorted(keys)
-
-
-@pytest.mark.parametrize("key", sorted(SOLUTIONS))
-def test_solution_is_accepted(key: str) -> None:
-    verdict = lab.check(key, SOLUTIONS[key])
-    assert verdict.ok, verdict
-    assert "[correct]" in repr(verdict)
-
-
-@pytest.mark.parametrize("key, answer", [(k, a) for k, answers in WRONG.items() for a in answers])
-def test_wrong_answer_is_rejected_with_feedback(key: str, answer: Any) -> None:
-    verdict = lab.check(key, answer)
-    assert not verdict.ok and verdict.status == "not yet"
-    assert "[not yet]" in repr(verdict) and "raised" not in verdict.message
-
-
-@pytest.mark.parametrize("key", sorted(SOLUTIONS))
-def test_none_is_not_answered_yet(key: str) -> None:
-    verdict = lab.check(key, None)
-    assert verdict.status == "not answered yet"
-    assert "not answered yet" in repr(verdict)
-
-
-@pytest.mark.parametrize("key", sorted(SOLUTIONS))
-def test_hint_exists(key: str) -> None:
-    assert key in lab.hint(key)
+(test_every_exercise_is_covered, test_solution_accepted, test_wrong_answer_rejected_with_feedback,
+ test_none_is_not_answered_yet_and_a_hint_exists) = contract_tests("01", {k: [v] for k, v in SOLUTIONS.items()}, WRONG)
 
 
 def test_answers_are_computed_from_the_simulators() -> None:

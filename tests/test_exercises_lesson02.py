@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 
 import labsupport as lab
+from exercise_contract import contract_tests
 
 SOLUTIONS: dict[str, Any] = {
     "02.1": lambda servers, steps: (1 / servers) ** (steps - 1),
@@ -21,28 +21,8 @@ WRONG: dict[str, list[Any]] = {
 }
 
 
-def test_every_lesson_02_exercise_is_covered() -> None:
-    keys = {k for k in lab.exercises.EXERCISES if k.startswith("02.")}
-    assert keys == set(SOLUTIONS) == set(WRONG)
-
-
-@pytest.mark.parametrize("key", sorted(SOLUTIONS))
-def test_solution_accepted(key: str) -> None:
-    verdict = lab.check(key, SOLUTIONS[key])
-    assert verdict.ok, verdict
-
-
-@pytest.mark.parametrize("key", sorted(WRONG))
-def test_wrong_answers_rejected_with_feedback(key: str) -> None:
-    for answer in WRONG[key]:
-        verdict = lab.check(key, answer)
-        assert verdict.status == "not yet", (answer, verdict)
-        assert verdict.message
-
-
-@pytest.mark.parametrize("key", sorted(SOLUTIONS))
-def test_none_is_not_answered_yet(key: str) -> None:
-    assert lab.check(key, None).status == "not answered yet"
+(test_every_exercise_is_covered, test_solution_accepted, test_wrong_answer_rejected_with_feedback,
+ test_none_is_not_answered_yet_and_a_hint_exists) = contract_tests("02", {k: [v] for k, v in SOLUTIONS.items()}, WRONG)
 
 
 def test_a_function_that_raises_is_feedback_not_a_crash() -> None:

@@ -5,9 +5,9 @@ import base64
 import json
 from typing import Any
 
-import pytest
 
 import labsupport as lab
+from exercise_contract import contract_tests
 from labsupport.exercises import lesson03
 
 
@@ -37,30 +37,8 @@ WRONG: dict[str, list[Any]] = {
 }
 
 
-def test_every_lesson_03_exercise_is_covered() -> None:
-    keys = {k for k in lab.exercises.EXERCISES if k.startswith("03.")}
-    assert keys == set(SOLUTIONS) == set(WRONG)
-    assert len(keys) >= 2
-
-
-@pytest.mark.parametrize("key", sorted(SOLUTIONS))
-def test_solution_accepted(key: str) -> None:
-    verdict = lab.check(key, SOLUTIONS[key])
-    assert verdict.ok, verdict
-
-
-@pytest.mark.parametrize("key", sorted(WRONG))
-def test_wrong_answers_rejected_with_feedback(key: str) -> None:
-    for answer in WRONG[key]:
-        verdict = lab.check(key, answer)
-        assert verdict.status == "not yet", (answer, verdict)
-        assert verdict.message
-
-
-@pytest.mark.parametrize("key", sorted(SOLUTIONS))
-def test_none_is_not_answered_yet(key: str) -> None:
-    assert lab.check(key, None).status == "not answered yet"
-    assert key in lab.hint(key)
+(test_every_exercise_is_covered, test_solution_accepted, test_wrong_answer_rejected_with_feedback,
+ test_none_is_not_answered_yet_and_a_hint_exists) = contract_tests("03", {k: [v] for k, v in SOLUTIONS.items()}, WRONG)
 
 
 def test_03_1_samples_need_every_kind_of_padding_and_non_ascii() -> None:

@@ -9,7 +9,8 @@ import jwt
 import pytest
 
 import labsupport as lab
-from labsupport.exercises import EXERCISES, lesson04
+from exercise_contract import contract_tests
+from labsupport.exercises import lesson04
 
 PRIVATE_KEY = lab.keys.rsa_private_key()
 PUBLIC_PEM = lab.keys.public_pem(PRIVATE_KEY)
@@ -77,36 +78,8 @@ WRONG: dict[str, list[Any]] = {
 }
 
 
-def test_every_lesson_04_exercise_is_covered() -> None:
-    keys = {k for k in EXERCISES if k.startswith("04.")}
-    assert keys == set(SOLUTIONS) == set(WRONG) == {"04.1", "04.2", "04.3"}
-    assert [e.key for e in lesson04.EXERCISES] == sorted(keys)
-
-
-@pytest.mark.parametrize("key, answer", [(k, a) for k, answers in SOLUTIONS.items() for a in answers])
-def test_solution_is_accepted(key: str, answer: Any) -> None:
-    verdict = lab.check(key, answer)
-    assert verdict.ok, verdict
-    assert "[correct]" in repr(verdict)
-
-
-@pytest.mark.parametrize("key, answer", [(k, a) for k, answers in WRONG.items() for a in answers])
-def test_wrong_answer_is_rejected_with_feedback(key: str, answer: Any) -> None:
-    verdict = lab.check(key, answer)
-    assert verdict.status == "not yet", (answer, verdict)
-    assert "[not yet]" in repr(verdict) and verdict.message
-    assert "raised" not in verdict.message, verdict  # the checker judged it, it did not crash
-
-
-@pytest.mark.parametrize("key", sorted(SOLUTIONS))
-def test_none_is_not_answered_yet(key: str) -> None:
-    verdict = lab.check(key, None)
-    assert verdict.status == "not answered yet" and not verdict.ok
-
-
-@pytest.mark.parametrize("key", sorted(SOLUTIONS))
-def test_every_exercise_has_a_hint(key: str) -> None:
-    assert str(lab.hint(key)).startswith(f"Hint for {key}")
+(test_every_exercise_is_covered, test_solution_accepted, test_wrong_answer_rejected_with_feedback,
+ test_none_is_not_answered_yet_and_a_hint_exists) = contract_tests("04", SOLUTIONS, WRONG)
 
 
 def test_forgery_feedback_says_what_went_wrong() -> None:

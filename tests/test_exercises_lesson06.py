@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 
 import labsupport as lab
+from exercise_contract import contract_tests
 from labsupport.exercises import lesson06
 
 SOLUTIONS: dict[str, Any] = {
@@ -28,35 +28,8 @@ ALSO_RIGHT: dict[str, list[Any]] = {
 }
 
 
-def test_every_lesson_06_exercise_is_covered() -> None:
-    keys = {k for k in lab.exercises.EXERCISES if k.startswith("06.")}
-    assert keys == set(SOLUTIONS) == set(WRONG) == set(ALSO_RIGHT)
-
-
-@pytest.mark.parametrize("key", sorted(SOLUTIONS))
-def test_solution_accepted(key: str) -> None:
-    verdict = lab.check(key, SOLUTIONS[key])
-    assert verdict.ok, verdict
-    for answer in ALSO_RIGHT[key]:
-        assert lab.check(key, answer).ok, answer
-
-
-@pytest.mark.parametrize("key", sorted(WRONG))
-def test_wrong_answers_rejected_with_feedback(key: str) -> None:
-    for answer in WRONG[key]:
-        verdict = lab.check(key, answer)
-        assert verdict.status == "not yet", (answer, verdict)
-        assert verdict.message and "Stuck?" in verdict.message
-
-
-@pytest.mark.parametrize("key", sorted(SOLUTIONS))
-def test_none_is_not_answered_yet(key: str) -> None:
-    assert lab.check(key, None).status == "not answered yet"
-
-
-@pytest.mark.parametrize("key", sorted(SOLUTIONS))
-def test_hints_exist(key: str) -> None:
-    assert str(lab.hint(key)).startswith(f"Hint for {key}")
+(test_every_exercise_is_covered, test_solution_accepted, test_wrong_answer_rejected_with_feedback,
+ test_none_is_not_answered_yet_and_a_hint_exists) = contract_tests("06", {k: [v] for k, v in SOLUTIONS.items()}, WRONG)
 
 
 def test_expected_answers_come_from_the_simulator_and_the_model() -> None:
