@@ -5,7 +5,6 @@ methods (``on_setting``, ``on_break``, ``on_start``, ``on_reset``): tests call t
 """
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,6 +12,7 @@ import ipywidgets as widgets
 
 from .cafe import DISPATCHERS, KINDS, Cafe, CafeRun
 from .plots import KEPT_COLOR, LOST_COLOR, LabFigure
+from .widgets import DashboardView
 
 EVENT_VISIT = 2
 """Breaks and new baristas happen just before this visit round (after every customer's first visit)."""
@@ -40,15 +40,6 @@ class CafeSettings:
         return cafe
 
 
-class CafeView(widgets.VBox):
-    """The dashboard's widget tree, with a short, stable text form for notebooks without a kernel."""
-
-    summary_text: str = ""
-
-    def __repr__(self) -> str:
-        return f"CafeDashboard({self.summary_text})"
-
-
 class CafeDashboard:
     """Controls for a simulated cafe and a live plot of which orders came out right."""
 
@@ -72,7 +63,7 @@ class CafeDashboard:
         self.break_button.on_click(self.on_break)
         self.start_button.on_click(self.on_start)
         self.reset_button.on_click(self.on_reset)
-        self.view = CafeView([
+        self.view = DashboardView("CafeDashboard", [
             widgets.HBox([self.kind, self.baristas, self.dispatcher]),
             widgets.HBox([self.break_button, self.start_button, self.reset_button]),
             self.status, self.image,
@@ -136,9 +127,7 @@ class CafeDashboard:
         ax2.bar(["customers\nserved right"], [run.share_right], color=KEPT_COLOR)
         ax2.set_ylim(0, 1)
         ax2.set_title(f"{run.share_right:.0%}")
-        buffer = io.BytesIO()
-        self.figure.savefig(buffer, format="png", dpi=72)
-        self.image.value = buffer.getvalue()
+        self.image.value = self.figure.png(dpi=72)
         events = ", ".join(self.settings.events) or "none"
         text = (f"{run.baristas} {run.kind} baristas, dispatcher={run.dispatcher}, events before visit "
                 f"{EVENT_VISIT}: {events}; customers served right {len(run.right_customers)} of "

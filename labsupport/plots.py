@@ -23,10 +23,14 @@ THEORY_COLOR = "#264653"
 class LabFigure(Figure):
     """A matplotlib Figure that renders itself as a PNG in notebooks."""
 
-    def _repr_png_(self) -> bytes:
+    def png(self, *, dpi: int = 90) -> bytes:
+        """The figure as PNG bytes (dashboards redraw into an image widget with these)."""
         buffer = io.BytesIO()
-        self.savefig(buffer, format="png", dpi=90)
+        self.savefig(buffer, format="png", dpi=dpi)
         return buffer.getvalue()
+
+    def _repr_png_(self) -> bytes:
+        return self.png()
 
 
 def new_figure(width: float = 7.0, height: float = 3.6, *, columns: int = 1) -> tuple[LabFigure, list[Axes]]:

@@ -5,7 +5,6 @@ call them directly; nbval never fires them.
 """
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,12 +37,18 @@ class DashboardSettings:
 
 
 class DashboardView(widgets.VBox):
-    """The dashboard's widget tree, with a short, stable text form for notebooks without a kernel."""
+    """A dashboard's widget tree, with a short, stable text form for notebooks without a kernel.
 
-    summary_text: str = ""
+    nbval compares that text, so it names the dashboard and its current setting, nothing more.
+    """
+
+    def __init__(self, title: str, children: list[widgets.Widget]) -> None:
+        super().__init__(children)
+        self.title = title
+        self.summary_text = ""
 
     def __repr__(self) -> str:
-        return f"ClusterDashboard({self.summary_text})"
+        return f"{self.title}({self.summary_text})"
 
 
 class ClusterDashboard:
@@ -68,7 +73,7 @@ class ClusterDashboard:
         self.kill_button.on_click(self.on_kill)
         self.add_button.on_click(self.on_add)
         self.reset_button.on_click(self.on_reset)
-        self.view = DashboardView([
+        self.view = DashboardView("ClusterDashboard", [
             widgets.HBox([self.servers, self.policy, self.sessions]),
             widgets.HBox([self.kill_button, self.add_button, self.reset_button]),
             self.status, self.image,
@@ -142,9 +147,7 @@ class ClusterDashboard:
         ax2.bar(["journeys kept"], [run.share_kept], color=KEPT_COLOR)
         ax2.set_ylim(0, 1)
         ax2.set_title(f"{run.share_kept:.0%}")
-        buffer = io.BytesIO()
-        self.figure.savefig(buffer, format="png", dpi=72)
-        self.image.value = buffer.getvalue()
+        self.image.value = self.figure.png(dpi=72)
         events = ", ".join(self.settings.events) or "none"
         text = (f"servers={self.settings.servers}, balancer={run.policy}, sessions={run.strategy}, "
                 f"events before round 2: {events}; journeys kept {len(run.kept_users)} of {len(run.users)}, "
