@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import os
 import socket
-import uuid
-from collections.abc import Iterator
 
 import fakeredis
 import pytest
@@ -19,21 +17,9 @@ import redis
 
 from labsupport import SessionStore, SimClock
 from labsupport.store import STORE_URL_VARIABLE, TIMEOUT_SECONDS, StoreDown, masked
+from store_support import unique_prefix
 
 REAL_URL = os.environ.get(STORE_URL_VARIABLE) or None
-
-
-def unique_prefix() -> str:
-    return f"test-{uuid.uuid4().hex[:12]}"
-
-
-@pytest.fixture
-def store() -> Iterator[SessionStore]:
-    """A store on this run's backend (REDIS_URL if set), under a prefix of its own."""
-    made = SessionStore(prefix=unique_prefix())
-    yield made
-    made.come_back()
-    made.clear()
 
 
 def free_port() -> int:

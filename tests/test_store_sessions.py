@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import json
 import re
-import uuid
 import warnings
 from collections.abc import Iterator
 
@@ -36,6 +35,7 @@ from labsupport import (
 )
 from labsupport.sessions import new_session_id, strategy_factory
 from labsupport.sessions.store import DEFAULT_TTL, SESSION_ID_SHAPE
+from store_support import unique_prefix
 
 ALICE = {"user": "alice", "password": "alice-password"}
 BOB = {"user": "bob", "password": "bob-password"}
@@ -43,19 +43,6 @@ UNAVAILABLE = {"error": "service unavailable", "reason": "session store unavaila
 SANITIZE = re.compile(r"sid_[A-Za-z0-9_-]{20,}")  # tests/nbval_sanitize.cfg
 FUZZ = settings(max_examples=60, deadline=None, database=None, derandomize=True,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-
-
-def unique_prefix() -> str:
-    return f"test-{uuid.uuid4().hex[:12]}"
-
-
-@pytest.fixture
-def store() -> Iterator[SessionStore]:
-    """A store on this run's backend (REDIS_URL if set), under a prefix of its own."""
-    made = SessionStore(prefix=unique_prefix())
-    yield made
-    made.come_back()
-    made.clear()
 
 
 @pytest.fixture
