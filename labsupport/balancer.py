@@ -63,7 +63,7 @@ class RandomChoice(Policy):
 
     name = "random"
 
-    def __init__(self, *, seed: int = 0) -> None:
+    def __init__(self, *, seed: int | str = 0) -> None:
         self.seed = seed
         self._rng = random.Random(seed)
 
@@ -84,8 +84,8 @@ class Sticky(Policy):
         self.first = first if first is not None else RoundRobin()
 
     def choose(self, client: ClientInfo, servers: Sequence[str]) -> str:
-        if client.pinned in servers:
-            return client.pinned  # type: ignore[return-value]
+        if client.pinned is not None and client.pinned in servers:
+            return client.pinned
         return self.first.choose(client, servers)
 
     def __repr__(self) -> str:
@@ -142,7 +142,7 @@ POLICIES: dict[str, Callable[..., Policy]] = {
 """The balancing policies by name."""
 
 
-def make_policy(policy: str | Policy, *, seed: int = 0) -> Policy:
+def make_policy(policy: str | Policy, *, seed: int | str = 0) -> Policy:
     """A policy object from its name (``random`` is seeded with ``seed``) or as given."""
     if isinstance(policy, Policy):
         return policy
@@ -166,7 +166,7 @@ def remapped_share(policy: Policy, clients: Iterable[str], before: Sequence[str]
 class LoadBalancer:
     """A WSGI app in front of a cluster: one request in, one live server's answer out."""
 
-    def __init__(self, cluster: Cluster, policy: str | Policy = "round-robin", *, seed: int = 0) -> None:
+    def __init__(self, cluster: Cluster, policy: str | Policy = "round-robin", *, seed: int | str = 0) -> None:
         self.cluster = cluster
         self.policy = make_policy(policy, seed=seed)
 

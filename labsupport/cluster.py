@@ -1,18 +1,32 @@
-"""Simulated servers: each its own Flask app and memory, sharing only the secret key (lesson 00).
+"""Simulated servers: each its own Flask app and memory, sharing only keys and the store (lesson 00).
 
-Killing a server drops its process memory; reviving it boots a fresh instance. The cluster
-knows nothing about the balancer in front of it.
+Killing a server drops its process memory; reviving it boots a fresh instance. Every boot
+builds the server's strategy from a fresh ``ServerContext``: its name, the keys every server
+shares, its own id source, and the shared store. The cluster knows nothing about the
+balancer in front of it.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import Flask
 
+from .accounts import Accounts
 from .errors import ClusterError, UnknownServer
-from .sessions import SessionStrategy, StrategyFactory, strategy_factory
+from .ids import IdSource, SecretIds
+from .sessions import DEMO_SECRET_KEY, ServerContext, SessionStrategy, StrategySpec, strategy_spec
+from .shop import DEMO_USERS, create_shop
 from .store import SessionStore
-from .shop import DEMO_SECRET_KEY, create_shop, demo_accounts
+from .tokens import TokenKeys
+
+IdsForBoot = Callable[[str, int], IdSource]
+"""Where a server's ids come from, given its name and boot number (1 for its first start)."""
+
+
+def secret_ids(server: str, boot: int) -> IdSource:
+    """Ids from ``secrets`` for every server and boot: the default outside a lab."""
+    return SecretIds()
 
 
 @dataclass(eq=False)
@@ -42,17 +56,27 @@ class Cluster:
         self,
         servers: int = 3,
         *,
-        strategy: str | StrategyFactory = "memory",
+        strategy: str | StrategySpec = "memory",
+        accounts: Accounts | None = None,
         secret_key: str = DEMO_SECRET_KEY,
+        token_keys: TokenKeys | None = None,
         store: SessionStore | None = None,
+        ids: IdsForBoot = secret_ids,
     ) -> None:
         if servers < 0:
             raise ClusterError("a cluster needs zero or more servers")
+        self.spec = strategy_spec(strategy)
+        """The session strategy every server runs, with its options."""
+        if self.spec.needs_store and store is None:
+            raise ClusterError(f"the {self.spec.name!r} session strategy needs a session store: "
+                               "pass store=SessionStore(...)")
         self.store = store
         """The session store the servers share, if their strategy uses one."""
-        self._make_strategy = strategy_factory(strategy, store=store)
+        self.accounts = accounts if accounts is not None else Accounts.for_users(DEMO_USERS)
+        """The user directory every server reads."""
         self.secret_key = secret_key
-        self._accounts = demo_accounts()
+        self.token_keys = token_keys
+        self._ids = ids
         self.servers: dict[str, Server] = {}
         self._numbered = 0
         for _ in range(servers):
@@ -62,19 +86,18 @@ class Cluster:
     @property
     def strategy_name(self) -> str:
         """The name of the session strategy every server runs."""
-        any_server = next(iter(self.servers.values()), None)
-        return any_server.strategy.name if any_server else getattr(self._make_strategy, "name", "?")
+        return self.spec.name
 
-    def _boot(self, name: str) -> tuple[Flask, SessionStrategy]:
-        strategy = self._make_strategy()
-        app = create_shop(server_name=name, strategy=strategy,
-                          secret_key=self.secret_key, accounts=self._accounts)
-        return app, strategy
+    def _boot(self, name: str, boot: int) -> tuple[Flask, SessionStrategy]:
+        context = ServerContext(name=name, secret_key=self.secret_key, ids=self._ids(name, boot),
+                                token_keys=self.token_keys, store=self.store)
+        strategy = self.spec.build(context)
+        return create_shop(strategy, accounts=self.accounts), strategy
 
     def _add(self) -> Server:
         self._numbered += 1
         name = f"s{self._numbered}"
-        app, strategy = self._boot(name)
+        app, strategy = self._boot(name, 1)
         server = self.servers[name] = Server(name, app, strategy)
         return server
 
@@ -98,7 +121,7 @@ class Cluster:
         """Crash server ``name``: it stops answering and its memory is gone."""
         server = self.server(name)
         server.alive = False
-        server.app, server.strategy = self._boot(name)
+        server.app, server.strategy = self._boot(name, server.boots + 1)
         self._wire()
 
     def revive(self, name: str) -> None:

@@ -9,12 +9,11 @@ never an exception; a real Redis that does not answer is given about one second.
 """
 from __future__ import annotations
 
-import os
 import sys
 from importlib import metadata
 from typing import Any
-from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
+from .settings import REDIS_URL_VARIABLE, mask_url, redis_url, scrub
 from .tables import Table
 
 MIN_PYTHON = (3, 11)
@@ -23,13 +22,9 @@ MIN_PYTHON = (3, 11)
 PACKAGES = ("flask", "werkzeug", "pyjwt", "fakeredis", "redis", "time-machine", "matplotlib", "ipywidgets")
 """The libraries the lessons use directly, by their distribution names (versions from the lock)."""
 
-REDIS_URL_VARIABLE = "REDIS_URL"
-"""Set it to a ``redis://`` URL to keep sessions in a real Redis instead of the embedded one."""
-
 PING_TIMEOUT = 1.0
 """Seconds a real Redis gets to accept the connection and answer PING (each, no retries)."""
 
-MASK = "***"
 INSTALL_FIX = "install the pinned packages: `bash course.sh lab`, or `pip install -r requirements.txt`"
 
 
@@ -42,7 +37,7 @@ def check_environment() -> Table:
     whose results depend on expiry always run on it.
     """
     rows = [python_row(), *(package_row(name) for name in PACKAGES), widgets_row(),
-            *session_store_rows(os.environ.get(REDIS_URL_VARIABLE)), *embedded_store_rows()]
+            *session_store_rows(redis_url()), *embedded_store_rows()]
     failed = sum(not row["ok"] for row in rows)
     verdict = (f"all {len(rows)} checks passed" if not failed
                else f"{failed} of {len(rows)} checks failed: the result column says how to fix each")
@@ -90,46 +85,6 @@ def widgets_row() -> dict[str, Any]:
     return _row(check, "live: this notebook runs in a Jupyter kernel with ipywidgets", True)
 
 
-def mask_url(url: str) -> str:
-    """``url`` with any password replaced by ``***`` (in ``user:password@`` and in ``?password=``)."""
-    try:
-        parts = urlsplit(url)
-        password = parts.password
-    except ValueError:
-        return "<a URL that cannot be parsed>"
-    masked = url
-    if password is not None:
-        userinfo, _, hostport = parts.netloc.rpartition("@")
-        prefix = f"{parts.scheme}://" if parts.scheme else "//"
-        masked = masked.replace(prefix + parts.netloc, f"{prefix}{userinfo.split(':', 1)[0]}:{MASK}@{hostport}", 1)
-    if parts.query:
-        pairs = parse_qsl(parts.query, keep_blank_values=True)
-        if any(key.lower() == "password" for key, _ in pairs):
-            query = urlencode([(k, MASK if k.lower() == "password" else v) for k, v in pairs],
-                              safe="*", quote_via=quote)
-            masked = masked.replace("?" + parts.query, "?" + query, 1)
-    return masked
-
-
-def _secrets_in(url: str) -> list[str]:
-    """Every password ``url`` carries, raw and decoded, so error messages can be scrubbed too."""
-    found: list[str] = []
-    try:
-        parts = urlsplit(url)
-        if parts.password:
-            found += [parts.password, unquote(parts.password)]
-        found += [v for k, v in parse_qsl(parts.query, keep_blank_values=True) if k.lower() == "password" and v]
-    except ValueError:
-        pass
-    return sorted({s for s in found if s}, key=len, reverse=True)
-
-
-def _scrub(text: str, url: str) -> str:
-    for secret in _secrets_in(url):
-        text = text.replace(secret, MASK)
-    return text
-
-
 def ping_redis(url: str, *, timeout: float = PING_TIMEOUT) -> str | None:
     """Send one PING to the Redis at ``url``; ``None`` when it answered, else what went wrong.
 
@@ -148,12 +103,12 @@ def ping_redis(url: str, *, timeout: float = PING_TIMEOUT) -> str | None:
         client = redis.Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout,
                                       retry=Retry(NoBackoff(), 0))
     except (ValueError, TypeError) as e:
-        return _scrub(f"REDIS_URL is not a usable Redis URL ({e}); "
+        return scrub(f"REDIS_URL is not a usable Redis URL ({e}); "
                       "fix: use one like redis://127.0.0.1:6379/0, or unset REDIS_URL to use the embedded store", url)
     try:
         answered = client.ping()
     except (redis.RedisError, OSError, ValueError) as e:
-        return _scrub(f"no answer to PING within {timeout:g} s ({type(e).__name__}: {e}); fix: start Redis there "
+        return scrub(f"no answer to PING within {timeout:g} s ({type(e).__name__}: {e}); fix: start Redis there "
                       "(e.g. `redis-server --port 6379 --bind 127.0.0.1`), correct REDIS_URL, "
                       "or unset REDIS_URL to use the embedded store", url)
     finally:
@@ -181,7 +136,11 @@ def embedded_store_rows() -> list[dict[str, Any]]:
     except ImportError:
         return [_row(check, f"fakeredis is not installed: {INSTALL_FIX}", False),
                 _row(timed, "not checked: the embedded store is missing", False)]
-    from .clock import SimClock
+    try:
+        from .clock import SimClock
+    except ImportError:
+        return [_row(check, "not checked: time-machine is missing", False),
+                _row(timed, f"time-machine is not installed: {INSTALL_FIX}", False)]
 
     store = fakeredis.FakeRedis(server=fakeredis.FakeServer())
     key, value = "lab:environment-check", b"ok"

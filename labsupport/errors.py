@@ -31,13 +31,16 @@ class TokenRejected(SessionRejected):
     ``code`` names the check in a word or two (``"expired"``, ``"bad-signature"``,
     ``"missing-claim"``, ``"revoked"``, ...) so tests and tables can group rejections; ``claim``
     names the claim involved, when there is one. A rejection that came from PyJWT keeps its
-    exception as ``__cause__``.
+    exception as ``__cause__`` and its class name as ``detail`` (the reason is always the
+    course's own words, never the library's message).
     """
 
-    def __init__(self, reason: str, *, code: str, claim: str | None = None, status: int = 401) -> None:
+    def __init__(self, reason: str, *, code: str, claim: str | None = None, status: int = 401,
+                 detail: str | None = None) -> None:
         super().__init__(reason, status=status)
         self.code = code
         self.claim = claim
+        self.detail = detail
 
 
 class ClusterError(LabError):
@@ -64,3 +67,16 @@ class UnknownChoice(LabError, ValueError):
         self.kind = kind
         self.name = name
         self.known = known
+
+
+class ScenarioError(LabError):
+    """A step a scenario needs did not succeed: a bug in the simulator or the scenario, never the learner's answer.
+
+    ``step`` says what was tried, ``status`` and ``reason`` what the shop answered.
+    """
+
+    def __init__(self, step: str, *, status: int, reason: str = "") -> None:
+        super().__init__(f"{step} failed: HTTP {status}" + (f" ({reason})" if reason else ""))
+        self.step = step
+        self.status = status
+        self.reason = reason

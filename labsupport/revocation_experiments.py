@@ -10,14 +10,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 from werkzeug.test import Client, TestResponse
 
-from .clients import SimUser
+from .clients import SimUser, expect_ok
 from .clock import EPOCH, SimClock
 from .scenario import Lab
-from .sessions.jwt import REFRESH_LIFETIME, JWTSessions, RevocableJWTSessions
+from .sessions.jwt_revocable import RevocableJWTSessions
+from .sessions.jwt_stateless import REFRESH_LIFETIME, JWTSessions
 from .store import SessionStore
 from .store_experiments import MODELLED_RTT_MS, median_microseconds
 from .tables import Table
@@ -34,9 +36,17 @@ def revocable_lab(*, servers: int = 3, users: int = 1, seed: int = 0, policy: st
     The store is fakeredis even when ``REDIS_URL`` is set, because the denylist's TTLs must follow
     simulated time (lesson 05).
     """
-    store = SessionStore(prefix=f"lesson05-{seed}", embedded=True)
-    strategy = RevocableJWTSessions.configured(**options) if options else "jwt-revocable"
+    store = SessionStore(prefix=f"lesson05-{seed}")
+    strategy = RevocableJWTSessions.configured(**options)
     return Lab(servers=servers, strategy=strategy, policy=policy, users=users, seed=seed, store=store)
+
+
+def jwt_strategy(shop: Lab, server: str) -> JWTSessions:
+    """The JWT strategy server ``server`` of ``shop`` runs (``TypeError`` for any other strategy)."""
+    strategy = shop.cluster.server(server).strategy
+    if not isinstance(strategy, JWTSessions):
+        raise TypeError(f"{server} runs {strategy.name!r} sessions, not JWT")
+    return strategy
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -106,11 +116,11 @@ def exposure_run(lifetime: int, *, users: int = 10, thefts_per_user: int = 5, re
             clock.advance(t - clock.elapsed)
             for _order, who, what in sorted(agenda.pop(t)):
                 if what == "login":
-                    assert shop.users[who].login().status_code == 200
+                    expect_ok(shop.users[who].login(), "a user's login")
                     agenda[t + request_every].append((1, who, "page"))
                 elif what == "page":
                     response, refreshed = browse(shop.users[who])
-                    assert response.status_code == 200, reason_of(response)
+                    expect_ok(response, "a page view (refreshing once if the token expired)")
                     if start <= t < end:
                         pages += 1
                         refreshes += refreshed
@@ -173,8 +183,7 @@ def denylist_over_time(*, access_lifetime: int = 300, logout_every: int = 10, vi
     logins = list(range(0, logins_for, logout_every))
     shop = revocable_lab(servers=3, users=len(logins), seed=seed, access_lifetime=access_lifetime,
                          refresh_lifetime=max(REFRESH_LIFETIME, access_lifetime))
-    store = shop.store
-    assert store is not None
+    store = shop.shared_store
     entry_life = access_lifetime - visit
     agenda: defaultdict[float, list[tuple[int, int, str]]] = defaultdict(list)
     for i, t in enumerate(logins):
@@ -192,9 +201,9 @@ def denylist_over_time(*, access_lifetime: int = 300, logout_every: int = 10, vi
             for _order, who, what in sorted(agenda.pop(t)):
                 user = shop.users[who]
                 if what == "login":
-                    assert user.login().status_code == 200
+                    expect_ok(user.login(), "a user's login")
                 elif what == "logout":
-                    assert user.request("POST", "/logout").status_code == 200
+                    expect_ok(user.request("POST", "/logout"), "a user's logout")
                     logout_times.append(t)
                 else:
                     rows.append({"t (s)": t, "logouts so far": len(logout_times),
@@ -220,7 +229,8 @@ def steady_denylist(*, access_lifetime: int, logout_every: int, token_age: int, 
 
 def store_round_trips(shop: Lab) -> int:
     """Store round trips every server of ``shop`` made so far (0 for a strategy without a store)."""
-    return sum(getattr(s.strategy, "store_round_trips", 0) for s in shop.cluster.servers.values())
+    return sum(s.strategy.store_round_trips for s in shop.cluster.servers.values()
+               if isinstance(s.strategy, RevocableJWTSessions))
 
 
 VISIT: tuple[tuple[str, str, str], ...] = (
@@ -286,15 +296,18 @@ def verification_timings(*, repeat: int = 2000, seed: int = 0) -> Table:
     revocable_shop = revocable_lab(servers=1, users=1, seed=seed)
     rows = []
     with SimClock():
-        timed: dict[str, Callable[[], object]] = {}
+        verifiers: dict[str, JWTSessions] = {}
+        tokens: dict[str, str] = {}
         for name, shop in (("jwt", plain_shop), ("jwt-revocable", revocable_shop)):
             user = shop.users[0]
-            assert user.login().status_code == 200
-            strategy = shop.cluster.server("s1").strategy
-            token = user.tokens["access_token"]
-            timed[name] = lambda strategy=strategy, token=token: strategy.verify(token)  # type: ignore[attr-defined]
-        revocable = revocable_shop.cluster.server("s1").strategy
-        assert isinstance(revocable, RevocableJWTSessions)
+            expect_ok(user.login(), "the timed user's login")
+            verifiers[name] = jwt_strategy(shop, "s1")
+            tokens[name] = user.tokens["access_token"]
+        timed: dict[str, Callable[[], object]] = {
+            name: partial(verifier.verify, tokens[name]) for name, verifier in verifiers.items()}
+        revocable = verifiers["jwt-revocable"]
+        if not isinstance(revocable, RevocableJWTSessions):
+            raise TypeError("the revocable lab must run RevocableJWTSessions")
         claims = revocable.verify(revocable_shop.users[0].tokens["access_token"])
         keys = (revocable.deny_key(claims["jti"]), revocable.version_key(claims["sub"]), revocable.family_key(claims["sid"]))
         plain_us = median_microseconds(timed["jwt"], repeat=repeat)

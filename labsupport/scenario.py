@@ -11,14 +11,18 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from .accounts import Accounts
 from .balancer import LoadBalancer, Policy
 from .clients import RequestRecord, SimUser
 from .clock import SimClock
 from .cluster import Cluster
-from .errors import UnknownChoice
-from .sessions import StrategyFactory, needs_store
+from .errors import LabError, UnknownChoice
+from .ids import IdSource, SeededIds
+from .sessions import StrategySpec, strategy_spec
+from .shop import DEMO_USERS
 from .store import SessionStore
 from .tables import Table
+from .tokens import TokenKeys
 
 EVENTS = ("kill", "revive", "restart", "rolling_restart", "add_server", "remove_server", "scale")
 """What may happen to the cluster between rounds, written like ``"kill s2"`` or ``"scale 5"``."""
@@ -28,7 +32,11 @@ Events = Mapping[int, str | Sequence[str]]
 
 @dataclass(frozen=True)
 class JourneyRun:
-    """What happened in one run: every request in order, as plain records."""
+    """What happened in one run: every request in order, as plain records.
+
+    A user whose login failed never started a journey: they count neither as kept nor as lost
+    (``failed_logins``), so a share of journeys kept speaks only of sessions that existed.
+    """
 
     records: tuple[RequestRecord, ...]
     users: tuple[str, ...]
@@ -36,26 +44,39 @@ class JourneyRun:
     policy: str
 
     def journey_kept(self, user: str) -> bool:
-        """True when every request ``user`` made was kept (and they made at least one)."""
+        """True when ``user`` logged in and every request they made was kept."""
         mine = [r for r in self.records if r.user == user]
         return bool(mine) and all(r.kept for r in mine)
 
     @property
-    def kept_users(self) -> list[str]:
-        """Users whose whole journey kept its session."""
-        failed = {r.user for r in self.records if not r.kept}
-        return [u for u in self.users if u not in failed]
-
-    @property
-    def lost_users(self) -> list[str]:
-        """Users who lost their session at some step."""
-        failed = {r.user for r in self.records if not r.kept}
+    def failed_logins(self) -> list[str]:
+        """Users whose login failed: they never had a session to keep or lose."""
+        failed = {r.user for r in self.records if r.step == 0 and not r.kept}
         return [u for u in self.users if u in failed]
 
     @property
+    def started_users(self) -> list[str]:
+        """Users who logged in."""
+        started = {r.user for r in self.records if r.step == 0 and r.kept}
+        return [u for u in self.users if u in started]
+
+    @property
+    def kept_users(self) -> list[str]:
+        """Users who logged in and whose whole journey kept its session."""
+        failed = {r.user for r in self.records if not r.kept}
+        return [u for u in self.started_users if u not in failed]
+
+    @property
+    def lost_users(self) -> list[str]:
+        """Users who logged in and lost their session at some later step."""
+        failed = {r.user for r in self.records if not r.kept}
+        return [u for u in self.started_users if u in failed]
+
+    @property
     def share_kept(self) -> float:
-        """Share of users whose whole journey kept its session."""
-        return len(self.kept_users) / len(self.users) if self.users else 0.0
+        """Share of started journeys that kept their session to the end."""
+        started = len(self.started_users)
+        return len(self.kept_users) / started if started else 0.0
 
     def served(self) -> dict[str, int]:
         """Requests answered by each server (failed ones included)."""
@@ -63,12 +84,15 @@ class JourneyRun:
                            key=lambda kv: int(kv[0][1:])))
 
     def summary(self) -> Table:
-        """One line: requests, users, journeys kept, by strategy and policy."""
-        return Table([{
+        """One line: requests, users, journeys kept, by strategy and policy (and failed logins, if any)."""
+        row: dict[str, object] = {
             "strategy": self.strategy, "policy": self.policy, "requests": len(self.records),
             "users": len(self.users), "journeys kept": len(self.kept_users),
             "share kept": round(self.share_kept, 3),
-        }])
+        }
+        if self.failed_logins:
+            row["logins failed"] = len(self.failed_logins)
+        return Table([row])
 
     def table(self, limit: int = 10) -> Table:
         """The first ``limit`` requests as a table."""
@@ -77,12 +101,19 @@ class JourneyRun:
                       for r in self.records[:limit]])
 
     def __repr__(self) -> str:
+        failed = f", logins_failed={len(self.failed_logins)}" if self.failed_logins else ""
         return (f"JourneyRun(strategy={self.strategy!r}, policy={self.policy!r}, requests={len(self.records)}, "
-                f"users={len(self.users)}, journeys_kept={len(self.kept_users)})")
+                f"users={len(self.users)}, journeys_kept={len(self.kept_users)}{failed})")
 
 
 class Lab:
     """One seeded experiment. Build a new one for every scenario, so re-running a cell repeats it.
+
+    Everything random in it comes from streams derived from ``seed``, each its own: the order
+    users take turns (``rng``), the ``random`` balancing policy, and each server's ids. It
+    creates the accounts its users log in with (and the shop's demo users). A strategy that
+    needs a store gets a new one with a prefix of its own (the Redis at ``REDIS_URL``, if set).
+    ``token_keys`` sign the JWT strategies' tokens (default: the course's HS256 demo secret).
 
     >>> lab = Lab(servers=3, strategy="memory", policy="round-robin", users=10, seed=1)
     >>> lab.run_journeys(steps=1).share_kept
@@ -93,22 +124,42 @@ class Lab:
         self,
         *,
         servers: int = 3,
-        strategy: str | StrategyFactory = "memory",
+        strategy: str | StrategySpec = "memory",
         policy: str | Policy = "round-robin",
         users: int = 100,
         seed: int = 0,
         store: SessionStore | None = None,
+        token_keys: TokenKeys | None = None,
     ) -> None:
+        if users < 0:
+            raise ValueError(f"a lab needs zero or more users, not {users}")
         self.seed = seed
         self.rng = random.Random(seed)
-        if store is None and needs_store(strategy):
-            store = SessionStore(prefix=f"lab{seed}")
+        """The order users take turns in (the lab's shuffling stream)."""
+        spec = strategy_spec(strategy)
+        if store is None and spec.needs_store:
+            store = SessionStore.from_env(prefix=f"lab{seed}")
+            store.clear()  # the prefix is new; clearing it is this lab's explicit claim on it
         self.store = store
         """The session store shared by the servers (``None`` when the strategy needs none)."""
-        self.cluster = Cluster(servers, strategy=strategy, store=store)
-        self.balancer = LoadBalancer(self.cluster, policy, seed=seed)
+        self.accounts = Accounts.for_users(max(users, DEMO_USERS))
+        """The accounts every user of this lab logs in with."""
+        self.cluster = Cluster(servers, strategy=spec, store=store, accounts=self.accounts, ids=self.ids_for,
+                               token_keys=token_keys)
+        self.balancer = LoadBalancer(self.cluster, policy, seed=f"lab {seed} / balancer")
         self.users = [SimUser(self.balancer, i) for i in range(users)]
         self._seq = 0
+
+    @property
+    def shared_store(self) -> SessionStore:
+        """The session store, for a lab whose strategy has one (``LabError`` otherwise)."""
+        if self.store is None:
+            raise LabError(f"this lab's {self.cluster.strategy_name!r} sessions use no session store")
+        return self.store
+
+    def ids_for(self, server: str, boot: int) -> IdSource:
+        """The seeded id stream of ``server`` in its ``boot``-th life: never the same twice."""
+        return SeededIds(f"lab {self.seed} / ids / {server} / boot {boot}")
 
     def apply(self, event: str) -> None:
         """Do one cluster event, e.g. ``"kill s2"``, ``"scale 5"``, ``"rolling_restart"``."""

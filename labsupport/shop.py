@@ -1,60 +1,83 @@
 """The shop: a small real Flask app with login, profile, cart and logout (lesson 00).
 
-Every simulated server runs its own instance. Where the session lives is the strategy's
-business; the shop only asks it to ``load``, ``save`` and ``end``. Every error is JSON with
-a reason and a 4xx status; the ``X-Served-By`` header names the server that answered.
-``POST /logout-everywhere`` ends every session of the user, where the strategy can (lesson 06);
-``POST /refresh`` trades a refresh token for new tokens, where the strategy has them (lesson 05).
+Every simulated server runs its own instance, built around that server's own session
+strategy. Where the session lives is the strategy's business; the shop only asks it to
+``load``, ``save`` and ``end``, passing the app, the request and the response. Every error is
+JSON with a reason and a 4xx status (503 while the session store is down); the
+``X-Served-By`` header names the server that answered. ``POST /logout-everywhere`` ends every
+session of the user, where the strategy can (lesson 06); ``POST /refresh`` trades a refresh
+token for new tokens, where the strategy has them (lesson 05).
 """
 from __future__ import annotations
 
-import hmac
 from datetime import timedelta
+from http import HTTPStatus
+from types import MappingProxyType
 
 from flask import Flask, Request, Response, jsonify, request
 from flask.sessions import SessionInterface, SessionMixin
 from werkzeug.exceptions import HTTPException
 
-from .errors import SessionRejected
-from .sessions import Session, SessionStrategy
-
-DEMO_SECRET_KEY = "course-demo-secret-key-not-for-production-0001"
-"""The secret every server of a simulated cluster shares (32+ bytes, public: demo only)."""
+from .accounts import Accounts
+from .errors import SessionRejected, TokenRejected
+from .sessions import Fields, Session, SessionStrategy
 
 MAX_ITEM_LENGTH = 64
+"""Longest cart item name, in characters."""
+
+MAX_BODY_BYTES = 64 * 1024
+"""Largest request body the shop reads (64 KiB); a bigger one is refused with 413 before it is parsed."""
+
+DEMO_USERS = 1000
+"""How many simulated users' accounts a shop has when it is given none (``user000`` ... ``user999``)."""
 
 
-def demo_accounts(count: int = 1000) -> dict[str, str]:
-    """The shop's accounts: ``user000``... with password ``pass000``..., plus alice and bob."""
-    accounts = {f"user{i:03d}": f"pass{i:03d}" for i in range(count)}
-    accounts.update(alice="alice-password", bob="bob-password")
-    return accounts
+PHRASES = MappingProxyType({400: "bad request", 401: "unauthorized", 404: "not found", 405: "method not allowed",
+                           413: "payload too large", 503: "service unavailable"})
+"""The ``error`` word of the shop's JSON errors, by status (fixed here: Python renames some phrases)."""
 
 
-def error(status: int, reason: str) -> tuple[Response, int]:
-    """A JSON error body: ``{"error": <status phrase>, "reason": <why>}``."""
-    phrase = {400: "bad request", 401: "unauthorized", 404: "not found",
-              405: "method not allowed", 503: "service unavailable"}.get(status, "error")
-    return jsonify(error=phrase, reason=reason), status
+def _standard_phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase.lower()
+    except ValueError:
+        return "error"
+
+
+def error(status: int, reason: str, *, detail: str | None = None) -> tuple[Response, int]:
+    """A JSON error body: ``{"error": <status phrase>, "reason": <why>}``, plus ``detail`` when there is one."""
+    phrase = PHRASES.get(status) or _standard_phrase(status)
+    body: dict[str, str] = {"error": phrase, "reason": reason}
+    if detail:
+        body["detail"] = detail
+    return jsonify(body), status
+
+
+class BadRequest(Exception):
+    """A request the shop cannot use: answered with 400 and ``reason``."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 def json_field(body: object, name: str) -> str:
     """A required, non-empty string field of a JSON object body (400 otherwise)."""
     if not isinstance(body, dict):
-        raise _BadRequest("request body must be a JSON object")
+        raise BadRequest("request body must be a JSON object")
     value = body.get(name)
     if value is None:
-        raise _BadRequest(f"missing field {name!r}")
+        raise BadRequest(f"missing field {name!r}")
     if not isinstance(value, str) or not value:
-        raise _BadRequest(f"field {name!r} must be a non-empty string")
+        raise BadRequest(f"field {name!r} must be a non-empty string")
     try:
         value.encode()
     except UnicodeEncodeError:  # JSON can carry a lone surrogate ("\ud800"); UTF-8 cannot
-        raise _BadRequest(f"field {name!r} must be valid Unicode text") from None
+        raise BadRequest(f"field {name!r} must be valid Unicode text") from None
     return value
 
 
-def json_body() -> object:
+def json_body(request: Request) -> object:
     """The request's JSON body, or ``None`` when it is not JSON (then ``json_field`` says 400)."""
     try:
         return request.get_json(silent=True)
@@ -62,14 +85,8 @@ def json_body() -> object:
         return None
 
 
-class _BadRequest(Exception):
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
 class NoCookieSession(SessionInterface):
-    """Flask's session switched off: for strategies that keep the session elsewhere."""
+    """Flask's implicit session switched off: the strategy alone decides where sessions live."""
 
     def open_session(self, app: Flask, request: Request) -> SessionMixin:
         return self.make_null_session(app)
@@ -78,35 +95,34 @@ class NoCookieSession(SessionInterface):
         return None
 
 
-def create_shop(
-    *,
-    server_name: str,
-    strategy: SessionStrategy,
-    secret_key: str = DEMO_SECRET_KEY,
-    accounts: dict[str, str] | None = None,
-    session_lifetime: timedelta = timedelta(minutes=30),
-) -> Flask:
-    """Build one server's shop app. ``strategy`` must be this server's own instance."""
+def create_shop(strategy: SessionStrategy, *, accounts: Accounts | None = None,
+                session_lifetime: timedelta = timedelta(minutes=30)) -> Flask:
+    """Build one server's shop app around ``strategy``, that server's own strategy instance.
+
+    The server's name and secret key come from the context the strategy was built with;
+    ``accounts`` is the user directory; the app keeps its own copy (default: ``DEMO_USERS``
+    simulated users, alice and bob).
+    """
+    server_name = strategy.server.name
     app = Flask("labsupport.shop")
     app.config.update(
-        SECRET_KEY=secret_key,
+        SECRET_KEY=strategy.server.secret_key,
         SESSION_COOKIE_SAMESITE="Lax",
         PERMANENT_SESSION_LIFETIME=session_lifetime,
-        LAB_SERVER_NAME=server_name,
+        MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
     )
-    if not strategy.uses_flask_session:
-        app.session_interface = NoCookieSession()
-    accounts = demo_accounts() if accounts is None else dict(accounts)
+    app.session_interface = NoCookieSession()
+    accounts = accounts.copy() if accounts is not None else Accounts.for_users(DEMO_USERS)
 
-    def reply(body: dict[str, object], *, save: Session | None = None, end: Session | None = None) -> Response:
-        """A JSON answer; the strategy saves or ends the session on it and may add body fields (a token)."""
-        response = app.response_class(mimetype="application/json")
-        added = strategy.save(save, response) if save else strategy.end(end, response) if end else None
+    def answer(body: dict[str, object], added: Fields | None, response: Response) -> Response:
         response.set_data(app.json.dumps({**body, **(added or {}), "server": server_name}))
         return response
 
+    def new_response() -> Response:
+        return app.response_class(mimetype="application/json")
+
     def current_session() -> Session:
-        session = strategy.load(request)
+        session = strategy.load(app, request)
         if session is None:
             raise SessionRejected("not logged in: the request carries no session")
         return session
@@ -117,13 +133,14 @@ def create_shop(
 
     @app.post("/login")
     def login() -> Response:
-        body = json_body()
+        body = json_body(request)
         user = json_field(body, "user")
         password = json_field(body, "password")
-        known = accounts.get(user)
-        if known is None or not hmac.compare_digest(known.encode(), password.encode()):
+        if not accounts.check_password(user, password):
             raise SessionRejected("unknown user or wrong password")
-        return reply({"user": user}, save=Session(user=user))
+        response = new_response()
+        session = Session(user=user, roles=accounts.roles_of(user))
+        return answer({"user": user}, strategy.save(app, session, request, response), response)
 
     @app.get("/profile")
     def profile() -> Response:
@@ -138,44 +155,47 @@ def create_shop(
     @app.post("/cart")
     def add_to_cart() -> Response:
         session = current_session()
-        item = json_field(json_body(), "item")
+        item = json_field(json_body(request), "item")
         if len(item) > MAX_ITEM_LENGTH:
-            raise _BadRequest(f"field 'item' must be at most {MAX_ITEM_LENGTH} characters")
+            raise BadRequest(f"field 'item' must be at most {MAX_ITEM_LENGTH} characters")
         session.cart.append(item)
-        return reply({"user": session.user, "cart": session.cart}, save=session)
+        response = new_response()
+        return answer({"user": session.user, "cart": session.cart},
+                      strategy.save(app, session, request, response), response)
 
     @app.post("/logout")
     def logout() -> Response:
         session = current_session()
-        return reply({"logged_out": session.user}, end=session)
+        response = new_response()
+        return answer({"logged_out": session.user}, strategy.end(app, session, request, response), response)
 
     @app.post("/refresh")
     def refresh() -> Response:
-        response = app.response_class(mimetype="application/json")
-        session, added = strategy.refresh(request, response)
-        response.set_data(app.json.dumps({"user": session.user, **(added or {}), "server": server_name}))
-        return response
+        session = strategy.resume(app, request)
+        session.roles = accounts.roles_of(session.user)  # read afresh: a refresh picks up a changed role
+        response = new_response()
+        return answer({"user": session.user}, strategy.save(app, session, request, response), response)
 
     @app.post("/logout-everywhere")
     def logout_everywhere() -> Response:
         session = current_session()
-        response = app.response_class(mimetype="application/json")
-        added = strategy.end_everywhere(session, response)
-        response.set_data(app.json.dumps({"logged_out_everywhere": session.user, **(added or {}),
-                                          "server": server_name}))
-        return response
+        response = new_response()
+        return answer({"logged_out_everywhere": session.user},
+                      strategy.end_everywhere(app, session, request, response), response)
 
     @app.errorhandler(SessionRejected)
     def rejected(e: SessionRejected) -> tuple[Response, int]:
-        return error(e.status, e.reason)
+        return error(e.status, e.reason, detail=e.detail if isinstance(e, TokenRejected) else None)
 
-    @app.errorhandler(_BadRequest)
-    def bad_request(e: _BadRequest) -> tuple[Response, int]:
+    @app.errorhandler(BadRequest)
+    def bad_request(e: BadRequest) -> tuple[Response, int]:
         return error(400, e.reason)
 
     @app.errorhandler(HTTPException)
     def http_error(e: HTTPException) -> tuple[Response, int]:
-        response, status = error(e.code or 500, e.description or e.name)
+        status = e.code or 500
+        reason = TOO_LARGE if status == 413 else (e.description or e.name)
+        response, status = error(status, reason)
         response.headers.extend((k, v) for k, v in e.get_headers() if k.lower() != "content-type")  # 405's Allow
         return response, status
 
@@ -185,3 +205,9 @@ def create_shop(
         return response
 
     return app
+
+
+TOO_LARGE = f"request body too large: the shop reads at most {MAX_BODY_BYTES // 1024} KiB"
+
+__all__ = ["DEMO_USERS", "MAX_BODY_BYTES", "MAX_ITEM_LENGTH", "BadRequest", "NoCookieSession", "create_shop",
+           "error", "json_body", "json_field"]

@@ -13,7 +13,6 @@ import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 from werkzeug.test import Client
@@ -45,8 +44,8 @@ def store_lab(*, servers: int = 3, users: int = 100, seed: int = 0, policy: str 
     ``embedded=True`` forces fakeredis even when ``REDIS_URL`` is set: use it for anything that
     depends on expiry (simulated time moves fakeredis's clock, never a real Redis's).
     """
-    store = SessionStore(prefix=f"lab{seed}", embedded=embedded)
-    return Lab(servers=servers, strategy=partial(StoreSessions, store=store, **options), policy=policy,
+    store = SessionStore(prefix=f"lab{seed}") if embedded else SessionStore.from_env(prefix=f"lab{seed}")
+    return Lab(servers=servers, strategy=StoreSessions.configured(**options), policy=policy,
                users=users, seed=seed, store=store)
 
 
@@ -145,7 +144,7 @@ def brute_force(*, bits: int | None, sessions: int = 200, guesses: int = 10_000,
             if response.status_code == 200:
                 hits += 1
                 first_hit = first_hit or n
-        live = shop.store.count("session:*")  # type: ignore[union-attr]
+        live = shop.shared_store.count("session:*")
     return BruteForce(bits or 128, live, guesses, hits, first_hit)
 
 
@@ -202,8 +201,7 @@ def outage_run(*, servers: int = 3, users: int = 60, rounds: int = 8, down: tupl
     Sessions are counted in the store just before the outage and just after it.
     """
     shop = store_lab(servers=servers, users=users, seed=seed)
-    store = shop.store
-    assert store is not None
+    store = shop.shared_store
     first, last = down
     rows, statuses = [], Counter[int]()
     before = after = 0

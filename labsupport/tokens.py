@@ -96,15 +96,18 @@ REASONS: tuple[tuple[type[jwt.PyJWTError], str, str], ...] = (
     (jwt.exceptions.InvalidSubjectError, "bad-claim", "bad sub claim: it must be a string"),
     (jwt.exceptions.InvalidJTIError, "bad-claim", "bad jti claim: it must be a string"),
     (jwt.InvalidIssuedAtError, "bad-claim", "bad iat claim: it must be a number"),
-    (jwt.DecodeError, "malformed", "malformed token"),
+    (jwt.DecodeError, "malformed", "malformed token: not three base64url parts holding a JSON header and payload"),
     (jwt.InvalidKeyError, "bad-key", "the key does not fit this algorithm"),
-    (jwt.PyJWTError, "invalid", "invalid token"),
+    (jwt.PyJWTError, "invalid", "invalid token: a claim has the wrong type or value"),
 )
-"""How each PyJWT exception becomes a rejection: (exception class, code, reason). First match wins."""
+"""How each PyJWT exception becomes a rejection: (exception class, code, reason). First match wins.
+
+The reason is always the course's own words; PyJWT's exception class name travels as ``detail``."""
 
 
 def rejection(error: jwt.PyJWTError, *, algorithm: str | None = None) -> TokenRejected:
     """The ``TokenRejected`` for a PyJWT exception; raise it ``from error``."""
+    code, reason = "invalid", "invalid token"
     for cls, code, reason in REASONS:
         if isinstance(error, cls):
             break
@@ -113,9 +116,7 @@ def rejection(error: jwt.PyJWTError, *, algorithm: str | None = None) -> TokenRe
         reason = f"token lacks the required claim {claim!r}"
     elif isinstance(error, jwt.InvalidAlgorithmError):
         reason = f"{reason} {algorithm}" if algorithm else "algorithm not allowed"
-    elif code in ("malformed", "invalid"):
-        reason = f"{reason}: {_short(str(error))}"
-    return TokenRejected(reason, code=code, claim=claim)
+    return TokenRejected(reason, code=code, claim=claim, detail=type(error).__name__)
 
 
 class Tokens:
@@ -226,7 +227,8 @@ def peek(token: str) -> dict[str, Any]:
         header, payload, _signature = token.split(".")
         return {"header": _b64json(header), "payload": _b64json(payload)}
     except (ValueError, binascii.Error, UnicodeDecodeError, RecursionError) as e:
-        raise TokenRejected(f"malformed token: {_short(str(e))}", code="malformed") from e
+        raise TokenRejected("malformed token: not three base64url parts holding a JSON header and payload",
+                            code="malformed", detail=type(e).__name__) from e
 
 
 def remaining_lifetime(claims: Mapping[str, Any], *, leeway: float = 0) -> int:

@@ -17,7 +17,7 @@ def unique_prefix() -> str:
 @pytest.fixture
 def store() -> Iterator[SessionStore]:
     """A store on this run's backend (REDIS_URL if set), under a prefix of its own."""
-    made = SessionStore(prefix=unique_prefix())
+    made = SessionStore.from_env(prefix=unique_prefix())
     yield made
     made.come_back()
     made.clear()

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 import labsupport as lab
 from labsupport import UnknownChoice
 from labsupport.exercises import EXERCISES, Exercise, Hint, Verdict, Wrong, expect_choice, expect_number
+from labsupport.exercises.base import call_learner
 
 FUZZ = settings(max_examples=150, deadline=None, database=None, derandomize=True)
 
@@ -83,13 +84,27 @@ def test_wrong_becomes_not_yet_with_its_message_and_a_hint_pointer() -> None:
 @pytest.mark.parametrize("error", [ZeroDivisionError("division by zero"), KeyError("s9"), TypeError("nope"),
                                    ValueError("bad"), RecursionError("deep"), AttributeError("x"),
                                    UnknownChoice("policy", "x", ["a"]), StopIteration()])
-def test_any_other_exception_from_a_checker_becomes_not_yet(error: Exception) -> None:
+def test_a_bug_in_a_checker_surfaces_as_an_error_never_as_the_learners_fault(error: Exception) -> None:
     def broken(answer: Any) -> str:
         raise error
 
-    verdict = Exercise("99.3", "broken", "none", broken).check(42)
-    assert verdict.status == "not yet" and not verdict.ok
-    assert type(error).__name__ in verdict.message
+    with pytest.raises(type(error)):
+        Exercise("99.3", "broken", "none", broken).check(42)
+
+
+@pytest.mark.parametrize("error", [ZeroDivisionError("division by zero"), KeyError("s9"), TypeError("nope"),
+                                   RecursionError("deep"), StopIteration()])
+def test_what_the_learners_function_raises_is_feedback(error: Exception) -> None:
+    def learners(servers: int, steps: int) -> float:
+        raise error
+
+    def checker(answer: Any) -> str:
+        call_learner(answer, 3, 2, name="kept")
+        return "fine"
+
+    verdict = Exercise("99.5", "calls", "none", checker).check(learners)
+    assert verdict.status == "not yet"
+    assert verdict.message.startswith(f"kept(3, 2) raised {type(error).__name__}")
 
 
 def test_an_answer_that_raises_from_everything_is_not_yet() -> None:
@@ -216,12 +231,13 @@ def test_expect_choice_rejects_answers_that_are_not_options(answer: Any) -> None
         expect_choice(answer, "sticky", ["round-robin", "sticky"])
 
 
-def test_check_survives_an_exception_that_cannot_be_printed() -> None:
+def test_a_learners_exception_that_cannot_be_printed_is_still_feedback() -> None:
     class Unprintable(Exception):
         def __str__(self) -> str:
             raise RuntimeError("cannot print me")
 
-    def checker(answer: Any) -> str:
+    def learners() -> None:
         raise Unprintable()
 
-    assert Exercise("99.4", "t", "h", checker).check(1).status == "not yet"
+    with pytest.raises(Wrong, match="your function\\(\\) raised Unprintable"):
+        call_learner(learners)

@@ -17,9 +17,9 @@ from labsupport import (
     SignedCookieSessions,
     SimClock,
     UnknownChoice,
-    create_shop,
 )
-from labsupport.sessions import new_session_id, size_in_bytes, strategy_factory
+from labsupport.sessions import StrategySpec, new_session_id, size_in_bytes, strategy_spec
+from shop_support import context, make_shop, make_strategy
 
 ALICE = {"user": "alice", "password": "alice-password"}
 BOB = {"user": "bob", "password": "bob-password"}
@@ -43,8 +43,8 @@ def login(app, credentials: dict = ALICE) -> tuple[Client, TestResponse]:
 
 
 def test_memory_strategy_keeps_a_dict_per_server_keyed_by_the_cookie() -> None:
-    strategy = InMemorySessions()
-    app = create_shop(server_name="s1", strategy=strategy)
+    strategy = make_strategy(InMemorySessions)
+    app = make_shop(name="s1", strategy=strategy)
     assert strategy.sessions == {} and strategy.sessions_held() == 0 and strategy.bytes_held() == 0
 
     client, response = login(app)
@@ -59,8 +59,8 @@ def test_memory_strategy_keeps_a_dict_per_server_keyed_by_the_cookie() -> None:
 
 
 def test_memory_bytes_held_grows_with_sessions_and_items() -> None:
-    strategy = InMemorySessions()
-    app = create_shop(server_name="s1", strategy=strategy)
+    strategy = make_strategy(InMemorySessions)
+    app = make_shop(name="s1", strategy=strategy)
     sizes = [strategy.bytes_held()]
     alice, _ = login(app, ALICE)
     sizes.append(strategy.bytes_held())
@@ -79,8 +79,8 @@ def test_memory_bytes_held_grows_with_sessions_and_items() -> None:
 
 
 def test_memory_logout_forgets_the_session_so_a_replayed_id_is_refused() -> None:
-    strategy = InMemorySessions()
-    app = create_shop(server_name="s1", strategy=strategy)
+    strategy = make_strategy(InMemorySessions)
+    app = make_shop(name="s1", strategy=strategy)
     client, _ = login(app)
     sid = client.get_cookie("sid").value
     assert client.post("/logout").status_code == 200
@@ -105,8 +105,8 @@ def test_session_ids_are_unique_prefixed_and_carry_128_random_bits() -> None:
 
 
 def test_every_login_gets_a_new_session_id() -> None:
-    strategy = InMemorySessions()
-    app = create_shop(server_name="s1", strategy=strategy)
+    strategy = make_strategy(InMemorySessions)
+    app = make_shop(name="s1", strategy=strategy)
     sids = [login(app)[0].get_cookie("sid").value for _ in range(50)]
     assert len(set(sids)) == 50
     assert set(strategy.sessions) == set(sids)
@@ -116,20 +116,20 @@ def test_every_login_gets_a_new_session_id() -> None:
 
 
 def test_signed_cookie_keeps_nothing_on_the_server() -> None:
-    strategy = SignedCookieSessions()
-    app = create_shop(server_name="s1", strategy=strategy)
+    strategy = make_strategy(SignedCookieSessions)
+    app = make_shop(name="s1", strategy=strategy)
     client, _ = login(app)
     for item in ["tea", "cake"]:
         assert client.post("/cart", json={"item": item}).status_code == 200
     login(app, BOB)
     assert strategy.sessions_held() == 0 and strategy.bytes_held() == 0
-    assert vars(strategy) == {}  # no instance state at all
+    assert set(vars(strategy)) == {"server", "cookie"}  # its context and Flask's cookie machinery, nothing else
     assert client.get("/cart").json["cart"] == ["tea", "cake"]  # yet the session is there
 
 
 def test_signed_cookie_is_read_by_another_server_with_the_same_key() -> None:
-    s1 = create_shop(server_name="s1", strategy=SignedCookieSessions())
-    s2 = create_shop(server_name="s2", strategy=SignedCookieSessions())
+    s1 = make_shop(SignedCookieSessions, name="s1")
+    s2 = make_shop(SignedCookieSessions, name="s2")
     client, _ = login(s1)
     client.post("/cart", json={"item": "tea"})
     cookie = f"session={client.get_cookie('session').value}"
@@ -139,8 +139,8 @@ def test_signed_cookie_is_read_by_another_server_with_the_same_key() -> None:
 
 
 def test_signed_cookie_is_refused_by_a_server_with_another_key() -> None:
-    s1 = create_shop(server_name="s1", strategy=SignedCookieSessions())
-    other = create_shop(server_name="s9", strategy=SignedCookieSessions(),
+    s1 = make_shop(SignedCookieSessions, name="s1")
+    other = make_shop(SignedCookieSessions, name="s9",
                         secret_key="another-secret-key-of-at-least-32-bytes")
     client, _ = login(s1)
     r = raw(other, "GET", "/profile", cookie=f"session={client.get_cookie('session').value}")
@@ -150,7 +150,7 @@ def test_signed_cookie_is_refused_by_a_server_with_another_key() -> None:
 
 def test_signed_cookie_logout_only_clears_the_clients_copy() -> None:
     # What lesson 05 is about: the server cannot revoke a self-contained session.
-    app = create_shop(server_name="s1", strategy=SignedCookieSessions())
+    app = make_shop(SignedCookieSessions, name="s1")
     client, _ = login(app)
     stolen = client.get_cookie("session").value
     assert client.post("/logout").status_code == 200
@@ -160,7 +160,7 @@ def test_signed_cookie_logout_only_clears_the_clients_copy() -> None:
 
 
 def test_signed_cookie_expires_after_the_session_lifetime() -> None:
-    app = create_shop(server_name="s1", strategy=SignedCookieSessions())
+    app = make_shop(SignedCookieSessions, name="s1")
     assert app.config["PERMANENT_SESSION_LIFETIME"] == timedelta(minutes=30)
     with SimClock() as clock:
         client, _ = login(app)
@@ -180,7 +180,7 @@ def test_signed_cookie_expires_after_the_session_lifetime() -> None:
 
 
 def test_signed_cookie_expiry_follows_the_configured_lifetime() -> None:
-    app = create_shop(server_name="s1", strategy=SignedCookieSessions(), session_lifetime=timedelta(seconds=60))
+    app = make_shop(SignedCookieSessions, name="s1", session_lifetime=timedelta(seconds=60))
     with SimClock() as clock:
         client, _ = login(app)
         cookie = f"session={client.get_cookie('session').value}"
@@ -193,7 +193,7 @@ def test_signed_cookie_expiry_follows_the_configured_lifetime() -> None:
 def test_signed_cookie_minted_in_simulated_time_is_reproducible() -> None:
     cookies = []
     for _ in range(2):
-        app = create_shop(server_name="s1", strategy=SignedCookieSessions())
+        app = make_shop(SignedCookieSessions, name="s1")
         with SimClock():
             client, _ = login(app)
             cookies.append(client.get_cookie("session").value)
@@ -289,18 +289,20 @@ def test_no_state_transfer_when_there_is_nothing_to_copy() -> None:
 
 def test_strategies_by_name() -> None:
     core = {"memory": InMemorySessions, "replicated": ReplicatedMemorySessions, "signed-cookie": SignedCookieSessions}
-    assert {name: STRATEGIES[name] for name in core} == core  # later lessons add more (token, store)
-    for name, factory in core.items():
-        made = strategy_factory(name)()
-        assert made.name == name and isinstance(made, factory)
-        assert made is not strategy_factory(name)()
+    assert {name: STRATEGIES[name].strategy for name in core} == core  # later lessons add more (token, store)
+    for name, cls in core.items():
+        spec = strategy_spec(name)
+        assert spec == StrategySpec(cls) and spec.name == name and not spec.needs_store
+        made = spec.build(context("s7"))
+        assert made.name == name and isinstance(made, cls) and made.server.name == "s7"
+        assert made is not spec.build(context("s7"))
     assert InMemorySessions.stateful and ReplicatedMemorySessions.stateful
     assert not SignedCookieSessions.stateful
 
 
 def test_unknown_strategy_name_lists_the_options() -> None:
     with pytest.raises(UnknownChoice) as caught:
-        strategy_factory("jwt-in-a-sock")
+        strategy_spec("jwt-in-a-sock")
     message = str(caught.value)
     assert "jwt-in-a-sock" in message
     assert all(name in message for name in STRATEGIES)
@@ -316,3 +318,42 @@ def test_session_data_is_a_copy() -> None:
     assert session.cart == ["tea"]
     assert data == {"user": "alice", "cart": ["tea", "cake"]}
     assert size_in_bytes({"user": "alice", "cart": []}) == len('{"user":"alice","cart":[]}')
+
+
+# --- logging in again rotates the session id ----------------------------------------------
+
+
+@pytest.mark.parametrize("strategy", ["memory", "replicated"])
+def test_logging_in_again_kills_the_id_the_browser_had(strategy: str) -> None:
+    cluster = Cluster(2, strategy=strategy)
+    app = cluster.server("s1").app
+    client, _ = login(app)
+    old = client.get_cookie("sid").value
+    client.post("/cart", json={"item": "tea"})
+    assert client.post("/login", json=ALICE).status_code == 200
+    new = client.get_cookie("sid").value
+    assert new != old
+    assert raw(app, "GET", "/profile", cookie=f"sid={old}").status_code == 401
+    assert raw(app, "GET", "/profile", cookie=f"sid={new}").status_code == 200
+    peer = cluster.server("s2").strategy
+    assert old not in peer.sessions and (strategy == "memory") == (new not in peer.sessions)
+
+
+def test_ids_come_from_the_servers_id_source() -> None:
+    from labsupport.ids import SeededIds
+
+    first = make_strategy(InMemorySessions, ids=SeededIds("fixed"))
+    second = make_strategy(InMemorySessions, ids=SeededIds("fixed"))
+    sids = [login(make_shop(s))[0].get_cookie("sid").value for s in (first, second)]
+    assert sids[0] == sids[1] == SeededIds("fixed")("sid_")
+    assert re.fullmatch(r"sid_[A-Za-z0-9_-]{22}", sids[0])
+
+
+def test_the_signed_cookie_is_flasks_own_and_reads_with_flasks_serializer() -> None:
+    strategy = make_strategy(SignedCookieSessions)
+    app = make_shop(strategy)
+    client, _ = login(app)
+    client.post("/cart", json={"item": "tea"})
+    cookie = client.get_cookie("session").value
+    data = strategy.cookie.get_signing_serializer(app).loads(cookie)
+    assert data == {"_permanent": True, "user": "alice", "cart": ["tea"]}

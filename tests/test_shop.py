@@ -14,10 +14,10 @@ from hypothesis import strategies as st
 from itsdangerous import base64_decode, base64_encode
 from werkzeug.test import Client, TestResponse
 
-from labsupport import InMemorySessions, SignedCookieSessions, create_shop
-from labsupport.shop import MAX_ITEM_LENGTH
+from labsupport.shop import MAX_BODY_BYTES, MAX_ITEM_LENGTH
+from shop_support import make_shop
 
-STRATEGIES = {"memory": InMemorySessions, "signed-cookie": SignedCookieSessions}
+STRATEGIES = ("memory", "signed-cookie")
 COOKIE_NAME = {"memory": "sid", "signed-cookie": "session"}
 ALICE = {"user": "alice", "password": "alice-password"}
 
@@ -31,7 +31,7 @@ def kind(request: pytest.FixtureRequest) -> str:
 
 
 def shop(kind: str, name: str = "s1"):
-    return create_shop(server_name=name, strategy=STRATEGIES[kind]())
+    return make_shop(kind, name)
 
 
 def raw(app, method: str, path: str, *, cookie: str | None = None, **kwargs) -> TestResponse:
@@ -124,12 +124,27 @@ def test_every_answer_names_the_server_in_x_served_by(kind: str) -> None:
 # --- bad bodies -----------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("path", ["/login", "/cart"])  # the routes that read a body
+def test_a_body_over_the_cap_is_413_json_before_it_is_parsed(kind: str, path: str) -> None:
+    app, _client, cookie = logged_in(kind)
+    huge = '{"user": "' + "a" * MAX_BODY_BYTES + '"}'
+    body = assert_json_error(raw(app, "POST", path, cookie=f"{COOKIE_NAME[kind]}={cookie}", data=huge,
+                                 content_type="application/json"), 413)
+    assert body == {"error": "payload too large", "reason": "request body too large: the shop reads at most 64 KiB"}
+
+
+def test_a_body_just_under_the_cap_is_read(kind: str) -> None:
+    padding = "x" * (MAX_BODY_BYTES - 200)
+    response = raw(shop(kind), "POST", "/login", json={**ALICE, "padding": padding})
+    assert response.status_code == 200
+
+
 @pytest.mark.parametrize("data", [
     '{"user": "alice",',                  # cut short
     "{user: alice}",                      # not JSON
     "",                                   # empty body
-    "[" * 100_000,                        # nested deeper than the parser's recursion limit
-    '{"a":' * 100_000,
+    "[" * 60_000,                         # nested deeper than the parser's recursion limit, under the cap
+    '{"a":' * 12_000,
 ])
 def test_malformed_json_body_is_400(kind: str, data: str) -> None:
     body = assert_json_error(raw(shop(kind), "POST", "/login", data=data, content_type="application/json"), 400)

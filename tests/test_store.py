@@ -2,13 +2,12 @@
 
 Without ``REDIS_URL`` every test runs on the embedded fakeredis store; with ``REDIS_URL`` set
 (CI's second run) the very same tests run against that real Redis. Nothing is skipped: a test
-that needs embedded-only behaviour (simulated time moving a key's expiry) says
-``embedded=True`` explicitly. Keys live under a per-test prefix and are deleted afterwards;
-nothing here ever calls FLUSHDB.
+that needs embedded-only behaviour (simulated time moving a key's expiry) builds an embedded
+store explicitly (``SessionStore(...)`` without a URL). Keys live under a per-test prefix and
+are deleted afterwards; nothing here ever calls FLUSHDB.
 """
 from __future__ import annotations
 
-import os
 import socket
 
 import fakeredis
@@ -16,10 +15,11 @@ import pytest
 import redis
 
 from labsupport import SessionStore, SimClock
-from labsupport.store import STORE_URL_VARIABLE, TIMEOUT_SECONDS, StoreDown, masked
+from labsupport.settings import REDIS_URL_VARIABLE, mask_url, redis_url
+from labsupport.store import TIMEOUT_SECONDS, StoreDown
 from store_support import unique_prefix
 
-REAL_URL = os.environ.get(STORE_URL_VARIABLE) or None
+REAL_URL = redis_url()
 
 
 def free_port() -> int:
@@ -48,26 +48,32 @@ def test_backend_follows_redis_url(store: SessionStore) -> None:
     if REAL_URL is None:
         assert store.backend == "embedded (fakeredis)"
     else:
-        assert store.backend == f"Redis at {masked(REAL_URL)}"
+        assert store.backend == f"Redis at {mask_url(REAL_URL)}"
 
 
-def test_embedded_true_ignores_redis_url(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(STORE_URL_VARIABLE, "redis://127.0.0.1:1/0")  # nothing listens there
-    store = SessionStore(prefix=unique_prefix(), embedded=True)
+def test_only_from_env_reads_redis_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(REDIS_URL_VARIABLE, "redis://127.0.0.1:1/0")  # nothing listens there
+    store = SessionStore(prefix=unique_prefix())
     assert store.embedded and store.url is None
     assert isinstance(store.connect(), fakeredis.FakeRedis)
+    assert SessionStore.from_env(prefix=unique_prefix()).url == "redis://127.0.0.1:1/0"  # builds: no I/O yet
+    monkeypatch.setenv(REDIS_URL_VARIABLE, "  ")
+    assert SessionStore.from_env(prefix=unique_prefix()).embedded
 
 
 def test_each_embedded_store_is_its_own_server() -> None:
-    one, two = SessionStore(prefix="same", embedded=True), SessionStore(prefix="same", embedded=True)
+    one, two = SessionStore(prefix="same"), SessionStore(prefix="same")
     one.connect().set(one.key("k"), "v")
     assert one.count() == 1 and two.count() == 0
 
 
-def test_masked_hides_only_the_password() -> None:
-    assert masked("redis://:s3cret@db.example:6380/2") == "redis://:***@db.example:6380/2"
-    assert masked("redis://user:s3cret@db.example/0") == "redis://user:***@db.example/0"
-    assert masked("redis://127.0.0.1:6379/0") == "redis://127.0.0.1:6379/0"
+def test_the_store_masks_every_password_it_shows() -> None:
+    for url, shown in [("redis://:s3cret@db.example:6380/2", "redis://:***@db.example:6380/2"),
+                       ("redis://user:s3cret@db.example/0", "redis://user:***@db.example/0"),
+                       ("redis://db.example/0?password=s3cret", "redis://db.example/0?password=***"),
+                       ("redis://127.0.0.1:6379/0", "redis://127.0.0.1:6379/0")]:
+        store = SessionStore(prefix=unique_prefix(), url=url)
+        assert store.backend == f"Redis at {shown}" and "s3cret" not in repr(store)
 
 
 # --- keys live under the prefix -----------------------------------------------------------
@@ -93,7 +99,7 @@ def test_keys_count_and_clear_touch_only_the_prefix(store: SessionStore) -> None
         client.set(store.key("session", "a"), "1", ex=60)
         client.set(store.key("session", "b"), "2", ex=60)
         client.sadd(store.key("user", "alice"), "a")
-        assert store.keys() == sorted([store.key("session", "a"), store.key("session", "b"), store.key("user", "alice")])
+        assert store.keys() == ["session:a", "session:b", "user:alice"]  # relative to the prefix
         assert store.count("session:*") == 2 and store.count() == 3
         assert store.clear() == 3
         assert store.count() == 0
@@ -110,14 +116,26 @@ def test_clear_never_flushes(store: SessionStore, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(redis.Redis, "flushall", forbidden)
     store.connect().set(store.key("x"), "1", ex=60)
     assert store.clear() == 1
-    SessionStore(prefix=store.prefix.rstrip(":"))  # a new store on a real Redis clears its prefix, too
 
 
-def test_a_new_store_on_the_same_prefix_starts_empty_on_a_real_redis(store: SessionStore) -> None:
-    store.connect().set(store.key("left-over"), "1", ex=60)
-    again = SessionStore(prefix=store.prefix.rstrip(":"))
-    # a real Redis outlives the process: a new lab clears what an old one left; fakeredis starts empty anyway
-    assert again.count() == 0
+def test_building_a_store_deletes_nothing(store: SessionStore) -> None:
+    shared = SessionStore(url=store.url, prefix=store.name, isolate=False)
+    shared.connect().set(shared.key("session", "a"), "1", ex=60)
+    again = SessionStore(url=store.url, prefix=store.name, isolate=False)  # a restarted process
+    if store.embedded:
+        assert again.count() == 0  # fakeredis: every store is its own server
+    else:
+        assert again.keys() == ["session:a"]  # a real Redis outlives the process, and so do the sessions
+    shared.clear()
+
+
+def test_isolated_prefixes_never_meet(store: SessionStore) -> None:
+    one = SessionStore(url=store.url, prefix="lab0")
+    two = SessionStore(url=store.url, prefix="lab0")
+    assert one.prefix != two.prefix and one.prefix.startswith("lab0-") and repr(one) == repr(two)
+    one.connect().set(one.key("session", "a"), "1", ex=60)
+    assert two.count() == 0 and one.keys() == ["session:a"]
+    one.clear()
 
 
 # --- expiry (relative TTLs) -----------------------------------------------------------------
@@ -132,7 +150,7 @@ def test_set_with_ex_gives_the_exact_ttl_and_setex_is_deprecated(store: SessionS
 
 
 def test_ttl_and_expiry_follow_simulated_time_on_the_embedded_store() -> None:
-    store = SessionStore(prefix=unique_prefix(), embedded=True)
+    store = SessionStore(prefix=unique_prefix())
     client = store.connect()
     with SimClock() as clock:
         client.set(store.key("s"), "v", ex=30)
@@ -144,7 +162,7 @@ def test_ttl_and_expiry_follow_simulated_time_on_the_embedded_store() -> None:
 
 
 def test_getex_renews_the_ttl_on_the_embedded_store() -> None:
-    store = SessionStore(prefix=unique_prefix(), embedded=True)
+    store = SessionStore(prefix=unique_prefix())
     client = store.connect()
     with SimClock() as clock:
         client.set(store.key("s"), "v", ex=30)
@@ -217,11 +235,12 @@ def test_outage_context_ends_even_on_error(store: SessionStore) -> None:
 
 def test_an_unreachable_redis_is_a_store_down_error() -> None:
     port = free_port()  # bound then released: nothing listens there now
+    store = SessionStore(prefix=unique_prefix(), url=f"redis://127.0.0.1:{port}/0")  # building does no I/O
     with pytest.raises(StoreDown):
-        SessionStore(prefix=unique_prefix(), url=f"redis://127.0.0.1:{port}/0")
+        store.connect().get(store.key("x"))
 
 
 def test_repr_is_stable(store: SessionStore) -> None:
     text = repr(store)
-    assert text == f"SessionStore({store.backend}, prefix={store.prefix!r})"
+    assert text == f"SessionStore({store.backend}, prefix={store.name!r})"
     assert " at 0x" not in text

@@ -1,7 +1,7 @@
 """The store session strategy (labsupport/sessions/store.py) and lesson 06's measurements.
 
 Like tests/test_store.py, these run on the embedded store by default and against a real Redis
-when ``REDIS_URL`` is set; tests of expiry use ``embedded=True`` explicitly, because simulated
+when ``REDIS_URL`` is set; tests of expiry use an embedded store explicitly, because simulated
 time moves fakeredis's clock and never a real Redis's. Keys live under a per-test prefix.
 """
 from __future__ import annotations
@@ -30,11 +30,12 @@ from labsupport import (
     SessionStore,
     SimClock,
     StoreSessions,
-    create_shop,
     store_experiments,
 )
-from labsupport.sessions import new_session_id, strategy_factory
+from labsupport.ids import SecretIds
+from labsupport.sessions import StrategySpec, new_session_id
 from labsupport.sessions.store import DEFAULT_TTL, SESSION_ID_SHAPE
+from shop_support import context, make_shop, make_strategy
 from store_support import unique_prefix
 
 ALICE = {"user": "alice", "password": "alice-password"}
@@ -48,11 +49,11 @@ FUZZ = settings(max_examples=60, deadline=None, database=None, derandomize=True,
 @pytest.fixture
 def embedded() -> SessionStore:
     """The embedded store, whatever REDIS_URL says: for anything that depends on expiry."""
-    return SessionStore(prefix=unique_prefix(), embedded=True)
+    return SessionStore(prefix=unique_prefix())
 
 
 def shop(store: SessionStore, name: str = "s1", **options: object):
-    return create_shop(server_name=name, strategy=StoreSessions(store=store, **options))  # type: ignore[arg-type]
+    return make_shop(StoreSessions, store=store, **options, name=name)
 
 
 def raw(app, method: str, path: str, *, cookie: str | None = None, **kwargs) -> TestResponse:
@@ -65,7 +66,9 @@ def login(app, credentials: dict = ALICE) -> tuple[Client, str]:
     client = Client(app)
     response = client.post("/login", json=credentials)
     assert response.status_code == 200, response.get_data()
-    return client, client.get_cookie("sid").value  # type: ignore[union-attr]
+    cookie = client.get_cookie("sid")
+    assert cookie is not None
+    return client, cookie.value
 
 
 def assert_json_error(response: TestResponse, status: int) -> dict:
@@ -80,10 +83,10 @@ def assert_json_error(response: TestResponse, status: int) -> dict:
 
 
 def test_registered_as_store_and_needs_one() -> None:
-    assert STRATEGIES["store"] is StoreSessions
-    assert StoreSessions.needs_store and not StoreSessions.stateful and not StoreSessions.uses_flask_session
+    assert STRATEGIES["store"] == StrategySpec(StoreSessions)
+    assert StoreSessions.needs_store and not StoreSessions.stateful
     with pytest.raises(LabError, match="needs a session store"):
-        strategy_factory("store")
+        STRATEGIES["store"].build(context("s1"))
 
 
 def test_each_server_opens_its_own_client_of_the_one_store(store: SessionStore) -> None:
@@ -103,7 +106,7 @@ def test_the_lab_builds_a_store_for_it() -> None:
 
 
 def test_the_strategy_client_fails_fast(store: SessionStore) -> None:
-    client = StoreSessions(store=store).redis
+    client = make_strategy(StoreSessions, store=store).redis
     connection = client.connection_pool.get_connection()
     try:
         assert connection.retry.get_retries() == 0
@@ -130,7 +133,8 @@ def test_session_ids_carry_128_random_bits_and_never_repeat() -> None:
 
 
 def test_the_strategy_uses_the_real_ids_by_default(store: SessionStore) -> None:
-    assert StoreSessions(store=store).new_id is new_session_id
+    strategy = make_strategy(StoreSessions, store=store, ids=SecretIds())
+    assert [len(strategy.new_id()) for _ in range(3)] == [26, 26, 26] and strategy.new_id() != strategy.new_id()
     client, sid = login(shop(store))
     assert SESSION_ID_SHAPE.fullmatch(sid) and len(sid) == 26
 
@@ -173,7 +177,7 @@ def test_session_is_json_under_the_session_key_with_the_ttl(store: SessionStore)
     assert DEFAULT_TTL - 1 <= reader.ttl(store.key("session", sid)) <= DEFAULT_TTL
     assert reader.smembers(store.key("user", "alice")) == {sid}
     assert reader.ttl(store.key("user", "alice")) == -1  # the index has no TTL (see _prune_index)
-    assert store.keys() == sorted([store.key("session", sid), store.key("user", "alice")])
+    assert store.keys() == sorted([f"session:{sid}", "user:alice"])  # relative to the store's prefix
 
 
 def test_writes_use_set_with_ex_never_setex(store: SessionStore, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -247,7 +251,7 @@ class KeepsPresentedId(StoreSessions):
 
 
 def test_without_rotation_the_planted_id_takes_over(store: SessionStore) -> None:
-    app = create_shop(server_name="s1", strategy=KeepsPresentedId(store=store))
+    app = make_shop(KeepsPresentedId, store=store, name="s1")
     planted = "sid_attacker-planted-0001"
     victim = Client(app)
     victim.set_cookie("sid", planted)
@@ -297,13 +301,13 @@ def test_deleting_the_key_revokes(store: SessionStore) -> None:
 
 
 def test_a_write_never_resurrects_a_revoked_session(store: SessionStore) -> None:
-    strategy = StoreSessions(store=store)
-    app = create_shop(server_name="s1", strategy=strategy)
+    strategy = make_strategy(StoreSessions, store=store)
+    app = make_shop(name="s1", strategy=strategy)
     _, sid = login(app)
     store.connect().delete(store.key("session", sid))
-    with app.test_request_context("/cart", method="POST"):
+    with app.test_request_context("/cart", method="POST") as context:
         with pytest.raises(SessionRejected) as caught:
-            strategy.save(Session(user="alice", cart=["x"], id=sid), Response())
+            strategy.save(app, Session(user="alice", cart=["x"], id=sid), context.request, Response())
     assert caught.value.status == 401
     assert store.count("session:*") == 0
 
@@ -323,7 +327,7 @@ def test_log_out_everywhere(store: SessionStore) -> None:
 
 
 def test_log_out_everywhere_elsewhere_is_a_400_and_needs_a_session(store: SessionStore) -> None:
-    memory = create_shop(server_name="s1", strategy=InMemorySessions())
+    memory = make_shop(InMemorySessions, name="s1")
     client = Client(memory)
     assert_json_error(client.post("/logout-everywhere"), 401)
     client.post("/login", json=ALICE)
@@ -334,8 +338,8 @@ def test_log_out_everywhere_elsewhere_is_a_400_and_needs_a_session(store: Sessio
 
 
 def test_sessions_of_lists_live_sessions(store: SessionStore) -> None:
-    strategy = StoreSessions(store=store)
-    app = create_shop(server_name="s1", strategy=strategy)
+    strategy = make_strategy(StoreSessions, store=store)
+    app = make_shop(name="s1", strategy=strategy)
     ids = sorted(login(app)[1] for _ in range(3))
     assert strategy.sessions_of("alice") == ids
     store.connect().delete(store.key("session", ids[0]))
@@ -422,8 +426,8 @@ def test_store_outage_is_503_json_for_every_session_route_and_nothing_is_lost(st
 
 
 def test_a_timeout_is_503_too(store: SessionStore, monkeypatch: pytest.MonkeyPatch) -> None:
-    strategy = StoreSessions(store=store)
-    app = create_shop(server_name="s1", strategy=strategy)
+    strategy = make_strategy(StoreSessions, store=store)
+    app = make_shop(name="s1", strategy=strategy)
     _, sid = login(app)
 
     def slow(*args: object, **kwargs: object) -> None:

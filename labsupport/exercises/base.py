@@ -39,8 +39,10 @@ class Exercise:
     """One exercise: a key like ``"02.1"``, a title, a hint, and a checker.
 
     The checker receives the learner's answer (never ``None``) and returns a message for a
-    correct answer, or raises ``Wrong`` with feedback. Any other exception it raises is
-    turned into feedback too, so a check never raises.
+    correct answer, or raises ``Wrong`` with feedback. A checker validates the answer's type
+    before it uses it, and calls a function the learner wrote only through ``call_learner``,
+    so whatever the learner's code does becomes feedback. Any other exception is a bug in the
+    course, and surfaces as one: it is never reported as the learner's fault.
     """
 
     key: str
@@ -58,22 +60,38 @@ class Exercise:
             return Verdict(self.key, "correct", self.checker(answer))
         except Wrong as e:
             return Verdict(self.key, "not yet", f"{e} Stuck? lab.hint({self.key!r})")
-        except Exception as e:  # the learner's answer may be any object: report, never raise
-            return Verdict(self.key, "not yet", f"checking your answer raised {_describe(e)}")
 
 
-def _describe(error: Exception) -> str:
+def call_learner(function: Callable[..., Any], *args: Any, name: str = "your function") -> Any:
+    """Call a function the learner wrote; anything it raises becomes ``Wrong`` feedback, naming the call."""
+    try:
+        return function(*args)
+    except Exception as e:  # the learner's code may raise anything: that is feedback, not a crash
+        shown = ", ".join(_describe_value(a) for a in args)
+        raise Wrong(f"{name}({shown}) raised {_describe(e)}") from None
+
+
+def _describe(error: BaseException) -> str:
     """``Name: message`` for an exception, even one whose message cannot be printed."""
     try:
         return f"{type(error).__name__}: {error}"
-    except Exception:
+    except Exception:  # a learner's exception class may break its own __str__
         return type(error).__name__
+
+
+def _describe_value(value: Any, limit: int = 40) -> str:
+    """A short ``repr`` of ``value``, even for an object whose ``repr`` fails."""
+    try:
+        text = repr(value)
+    except Exception:  # a learner's object may break its own __repr__
+        return f"<a {type(value).__name__}>"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def expect_number(answer: Any, expected: float, *, tolerance: float, what: str) -> float:
     """``answer`` as a float within ``tolerance`` of ``expected``, else ``Wrong`` with a nudge."""
     if isinstance(answer, bool) or not isinstance(answer, numbers.Real):
-        raise Wrong(f"{what} should be a number, got {type(answer).__name__} {answer!r}.")
+        raise Wrong(f"{what} should be a number, got {type(answer).__name__} {_describe_value(answer)}.")
     value = float(answer)
     if math.isnan(value):
         raise Wrong(f"{what} should be a number, got NaN.")

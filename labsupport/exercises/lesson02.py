@@ -1,11 +1,12 @@
 """Exercises of lesson 02: a stateful server behind a load balancer."""
 from __future__ import annotations
 
+import numbers
 from typing import Any
 
 from .. import experiments
 from ..balancer import POLICIES
-from .base import Exercise, Wrong, expect_choice, expect_number
+from .base import Exercise, Wrong, call_learner, expect_choice, expect_number
 
 CASES = [(1, 5), (2, 2), (3, 3), (4, 5), (8, 2)]
 
@@ -14,9 +15,9 @@ def _theory_function(answer: Any) -> str:
     if not callable(answer):
         raise Wrong("answer should be a function: def kept(servers, steps): return ...")
     for servers, steps in CASES:
-        got = answer(servers, steps)
+        got = call_learner(answer, servers, steps, name="kept")
         expected = (1 / servers) ** (steps - 1)
-        if isinstance(got, bool) or not isinstance(got, (int, float)):
+        if isinstance(got, bool) or not isinstance(got, numbers.Real):
             raise Wrong(f"kept({servers}, {steps}) returned {got!r}; it should return a number between 0 and 1.")
         if abs(got - expected) > 1e-9:
             hint = ""

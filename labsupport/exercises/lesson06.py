@@ -22,8 +22,9 @@ SLIDING_MINUTES = (20, 45, 70, 105, 110)
 DEVICES = {0: 3, 1: 1}
 """Exercise 06.3: user000 logs in on three devices, user001 on one; user000 logs out everywhere."""
 
-PAGE_SETUP = {"requests": 4, "placement": "another zone"}
-"""Exercise 06.4: a page needs 4 requests one after another, each with one store lookup."""
+PAGE_REQUESTS = 4
+PAGE_PLACEMENT = "another zone"
+"""Exercise 06.4: a page needs 4 requests one after another, each with one store lookup, to a store in another zone."""
 
 
 def expected_first_hit() -> float:
@@ -72,8 +73,7 @@ def _check_sliding(answer: Any) -> str:
 def keys_left_after_logout_everywhere() -> int:
     """Exercise 06.3, measured: session keys left after user000 (three devices) logs out everywhere."""
     shop = store_experiments.store_lab(servers=3, users=0, seed=63, embedded=True)
-    store = shop.store
-    assert store is not None
+    store = shop.shared_store
     devices = [SimUser(shop.balancer, index) for index, count in DEVICES.items() for _ in range(count)]
     for device in devices:
         device.login()
@@ -92,19 +92,19 @@ def _check_keys_left(answer: Any) -> str:
 
 def page_latency_ms() -> float:
     """Exercise 06.4, from the lesson's model: milliseconds the store's round trips add to the page."""
-    return PAGE_SETUP["requests"] * store_experiments.RTT_BY_PLACEMENT_MS[PAGE_SETUP["placement"]]  # type: ignore[index]
+    return PAGE_REQUESTS * store_experiments.RTT_BY_PLACEMENT_MS[PAGE_PLACEMENT]
 
 
 def _check_page_latency(answer: Any) -> str:
     expected = page_latency_ms()
-    rtt = store_experiments.RTT_BY_PLACEMENT_MS[PAGE_SETUP["placement"]]  # type: ignore[index]
+    rtt = store_experiments.RTT_BY_PLACEMENT_MS[PAGE_PLACEMENT]
     if isinstance(answer, (int, float)) and not isinstance(answer, bool) and abs(answer - rtt) < 1e-9:
         raise Wrong("that is one round trip; the page makes several requests, one after another.")
     expect_number(answer, expected, tolerance=0.01, what="the added milliseconds")
     same = store_experiments.RTT_BY_PLACEMENT_MS["same data centre"]
-    return (f"{PAGE_SETUP['requests']} x {rtt} ms = {expected:g} ms, before any work. A store in the app "
-            f"servers' own data centre cuts it to {PAGE_SETUP['requests']} x {same} = "
-            f"{PAGE_SETUP['requests'] * same:g} ms; a JWT check adds no round trip at all.")
+    return (f"{PAGE_REQUESTS} x {rtt} ms = {expected:g} ms, before any work. A store in the app "
+            f"servers' own data centre cuts it to {PAGE_REQUESTS} x {same} = "
+            f"{PAGE_REQUESTS * same:g} ms; a JWT check adds no round trip at all.")
 
 
 EXERCISES: list[Exercise] = [

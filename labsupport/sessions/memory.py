@@ -1,22 +1,20 @@
 """Sessions kept in one server's process memory: the stateful way (lesson 02)."""
 from __future__ import annotations
 
-import json
-import secrets
+import copy
 from collections.abc import Sequence
 from typing import ClassVar
 
-from flask import Request, Response
+from flask import Flask, Request, Response
 
 from ..errors import SessionRejected
-from .base import Session, SessionStrategy, size_in_bytes
+from ..ids import SESSION_ID_PREFIX
+from .base import ServerContext, Session, SessionStrategy, size_in_bytes
 
 SESSION_COOKIE = "sid"
 
-
-def new_session_id() -> str:
-    """An unguessable session id: 128 random bits from ``secrets``, with a readable prefix."""
-    return "sid_" + secrets.token_urlsafe(16)
+SessionData = dict[str, str | list[str]]
+"""One session as a server keeps it: ``{"user": ..., "cart": [...]}``."""
 
 
 class InMemorySessions(SessionStrategy):
@@ -29,28 +27,40 @@ class InMemorySessions(SessionStrategy):
     name: ClassVar[str] = "memory"
     stateful: ClassVar[bool] = True
 
-    def __init__(self) -> None:
-        self.sessions: dict[str, dict[str, object]] = {}
+    def __init__(self, server: ServerContext) -> None:
+        super().__init__(server)
+        self.sessions: dict[str, SessionData] = {}
 
-    def load(self, request: Request) -> Session | None:
+    # shown in lesson 02
+    def load(self, app: Flask, request: Request) -> Session | None:
         sid = request.cookies.get(SESSION_COOKIE)
         if sid is None:
             return None
         data = self.sessions.get(sid)
         if data is None:
             raise SessionRejected("session not found: this server holds no session with that id")
-        return Session(user=str(data["user"]), cart=list(data["cart"]), id=sid)  # type: ignore[arg-type]
+        return Session(user=str(data["user"]), cart=list(data["cart"]), id=sid)
 
-    def save(self, session: Session, response: Response) -> None:
-        if session.id is None:
-            session.id = new_session_id()
-        self.sessions[session.id] = session.data()
+    # shown in lesson 02
+    def save(self, app: Flask, session: Session, request: Request, response: Response) -> None:
+        if session.id is None:  # a login: a fresh id, and the one the browser had dies
+            self.forget(request.cookies.get(SESSION_COOKIE))
+            session.id = self.server.ids(SESSION_ID_PREFIX)
+        self.keep(session.id, {"user": session.user, "cart": list(session.cart)})
         response.set_cookie(SESSION_COOKIE, session.id, httponly=True, samesite="Lax")
 
-    def end(self, session: Session, response: Response) -> None:
-        if session.id is not None:
-            self.sessions.pop(session.id, None)
+    def end(self, app: Flask, session: Session, request: Request, response: Response) -> None:
+        self.forget(session.id)
         response.delete_cookie(SESSION_COOKIE, httponly=True, samesite="Lax")
+
+    def keep(self, sid: str, data: SessionData) -> None:
+        """Store one session under ``sid`` in this server's memory."""
+        self.sessions[sid] = data
+
+    def forget(self, sid: str | None) -> None:
+        """Drop the session ``sid`` from this server's memory, if it is there."""
+        if sid is not None:
+            self.sessions.pop(sid, None)
 
     def sessions_held(self) -> int:
         return len(self.sessions)
@@ -69,8 +79,8 @@ class ReplicatedMemorySessions(InMemorySessions):
 
     name: ClassVar[str] = "replicated"
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, server: ServerContext) -> None:
+        super().__init__(server)
         self.peers: list[ReplicatedMemorySessions] = []
         self.replication_writes = 0
         self.transfers_received = 0
@@ -80,26 +90,26 @@ class ReplicatedMemorySessions(InMemorySessions):
         if not self.sessions:
             donor = next((p for p in self.peers if p.sessions), None)
             if donor is not None:
-                self.sessions = json.loads(json.dumps(donor.sessions))
+                self.sessions = copy.deepcopy(donor.sessions)
                 self.transfers_received += 1
 
-    def save(self, session: Session, response: Response) -> None:
-        super().save(session, response)
-        self._send(session.id, json.dumps(session.data()))  # type: ignore[arg-type]
+    def keep(self, sid: str, data: SessionData) -> None:
+        super().keep(sid, data)
+        self._send(sid, data)
 
-    def end(self, session: Session, response: Response) -> None:
-        super().end(session, response)
-        if session.id is not None:
-            self._send(session.id, None)
+    def forget(self, sid: str | None) -> None:
+        if sid is not None and sid in self.sessions:
+            super().forget(sid)
+            self._send(sid, None)
 
-    def _send(self, sid: str, payload: str | None) -> None:
+    def _send(self, sid: str, data: SessionData | None) -> None:
         for peer in self.peers:
-            peer.receive(sid, payload)
+            peer.receive(sid, copy.deepcopy(data))
             self.replication_writes += 1
 
-    def receive(self, sid: str, payload: str | None) -> None:
+    def receive(self, sid: str, data: SessionData | None) -> None:
         """Apply one replication message from a peer (``None`` deletes the session)."""
-        if payload is None:
+        if data is None:
             self.sessions.pop(sid, None)
         else:
-            self.sessions[sid] = json.loads(payload)
+            self.sessions[sid] = data

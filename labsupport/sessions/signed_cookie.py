@@ -1,37 +1,46 @@
-"""Flask's own signed-cookie session: the client carries the whole session (lesson 02, 03).
+"""Flask's own signed-cookie session: the client carries the whole session (lessons 01, 02, 03).
 
 Flask signs the cookie with the app's secret key (itsdangerous, HMAC). Every server that
-shares the key can read it; none has to remember anything.
+shares the key can read it; none has to remember anything. This strategy drives Flask's own
+``SecureCookieSessionInterface`` explicitly, with the server's ``app``, instead of through
+Flask's request globals.
 """
 from __future__ import annotations
 
 from typing import ClassVar
 
-from flask import Request, Response, current_app
-from flask import session as flask_session
+from flask import Flask, Request, Response
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
 from ..errors import SessionRejected
-from .base import Session, SessionStrategy
+from .base import ServerContext, Session, SessionStrategy
 
 
 class SignedCookieSessions(SessionStrategy):
     """The session lives in Flask's signed ``session`` cookie; the server keeps nothing."""
 
     name: ClassVar[str] = "signed-cookie"
-    uses_flask_session: ClassVar[bool] = True
 
-    def load(self, request: Request) -> Session | None:
-        if "user" in flask_session:
-            return Session(user=str(flask_session["user"]), cart=list(flask_session.get("cart", [])))
-        if current_app.config["SESSION_COOKIE_NAME"] in request.cookies:
-            # Flask silently opens an empty session when the signature or age check fails.
+    def __init__(self, server: ServerContext) -> None:
+        super().__init__(server)
+        self.cookie = SecureCookieSessionInterface()
+        """Flask's signed-cookie machinery: ``cookie.get_signing_serializer(app)`` reads a cookie by hand."""
+
+    def load(self, app: Flask, request: Request) -> Session | None:
+        data = self.cookie.open_session(app, request)
+        if data is not None and "user" in data:
+            return Session(user=str(data["user"]), cart=[str(item) for item in data.get("cart", [])])
+        if self.cookie.get_cookie_name(app) in request.cookies:
+            # Flask opens an empty session when the signature or the age check fails.
             raise SessionRejected("session cookie rejected: bad signature or expired")
         return None
 
-    def save(self, session: Session, response: Response) -> None:
-        flask_session.permanent = True
-        flask_session["user"] = session.user
-        flask_session["cart"] = list(session.cart)
+    def save(self, app: Flask, session: Session, request: Request, response: Response) -> None:
+        data = SecureCookieSession({"user": session.user, "cart": list(session.cart)})
+        data.permanent = True
+        self.cookie.save_session(app, data, response)
 
-    def end(self, session: Session, response: Response) -> None:
-        flask_session.clear()
+    def end(self, app: Flask, session: Session, request: Request, response: Response) -> None:
+        emptied = SecureCookieSession()
+        emptied.modified = True  # an emptied, modified session makes Flask delete the cookie
+        self.cookie.save_session(app, emptied, response)

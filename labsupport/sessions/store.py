@@ -20,19 +20,17 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
-from typing import TYPE_CHECKING, ClassVar
+from collections.abc import Callable
+from functools import partial
+from typing import ClassVar
 
-from flask import Request, Response, request as current_request
+from flask import Flask, Request, Response
 
-from ..errors import SessionRejected, StoreUnavailable
-from ..store import StoreDown
-from .base import Session, SessionStrategy
-from .memory import SESSION_COOKIE, new_session_id
-
-if TYPE_CHECKING:
-    from ..store import SessionStore
+from ..errors import SessionRejected
+from ..ids import SESSION_ID_PREFIX
+from ..store import fail_closed
+from .base import Fields, ServerContext, Session, SessionStrategy
+from .memory import SESSION_COOKIE
 
 DEFAULT_TTL = 30 * 60
 """Idle timeout in seconds: a session unused this long is gone (renewed on every use)."""
@@ -44,36 +42,31 @@ SESSION_ID_SHAPE = re.compile(r"sid_[A-Za-z0-9_-]{1,64}")
 """What a session id can look like; anything else is refused without asking the store."""
 
 
-@contextmanager
-def fail_closed() -> Iterator[None]:
-    """Turn "the store cannot be reached" into ``StoreUnavailable`` (503), never a 500 or a hang."""
-    try:
-        yield
-    except StoreDown as e:
-        raise StoreUnavailable() from e
-
-
 class StoreSessions(SessionStrategy):
     """Each server keeps nothing; the session lives in the shared store under its id.
 
     ``ttl`` is the idle timeout in seconds; ``secure`` adds the cookie's Secure flag (off by
     default: the simulator and lesson 08 speak plain http on localhost); ``new_id`` makes
-    session ids (lesson 06 swaps in a deliberately short one to show why length matters).
+    session ids (default: the server's id source; lesson 06 swaps in a deliberately short one
+    to show why length matters).
     """
 
     name: ClassVar[str] = "store"
     needs_store: ClassVar[bool] = True
 
-    def __init__(self, *, store: SessionStore, ttl: int = DEFAULT_TTL, secure: bool = False,
-                 new_id: Callable[[], str] = new_session_id) -> None:
+    def __init__(self, server: ServerContext, *, ttl: int = DEFAULT_TTL, secure: bool = False,
+                 new_id: Callable[[], str] | None = None) -> None:
+        super().__init__(server)
+        if server.store is None:  # checked by SessionStrategy too; this tells the type checker
+            raise TypeError("StoreSessions needs a store")
         if ttl < 1:
             raise ValueError("ttl must be at least 1 second")
-        self.store = store
-        self.redis = store.connect()
+        self.store = server.store
+        self.redis = self.store.connect()
         """This server's own client of the shared store."""
         self.ttl = ttl
         self.secure = secure
-        self.new_id = new_id
+        self.new_id = new_id if new_id is not None else partial(server.ids, SESSION_ID_PREFIX)
 
     def session_key(self, sid: str) -> str:
         """Where the session with id ``sid`` lives: ``<prefix>:session:<sid>``."""
@@ -83,7 +76,8 @@ class StoreSessions(SessionStrategy):
         """The set of ``user``'s session ids: ``<prefix>:user:<user>``."""
         return self.store.key("user", user)
 
-    def load(self, request: Request) -> Session | None:
+    # shown in lesson 06
+    def load(self, app: Flask, request: Request) -> Session | None:
         sid = request.cookies.get(SESSION_COOKIE)
         if sid is None:
             return None
@@ -95,7 +89,8 @@ class StoreSessions(SessionStrategy):
             raise SessionRejected("session not found: it expired, was logged out, or never existed")
         return self._decode(raw, sid)
 
-    def save(self, session: Session, response: Response) -> None:
+    # shown in lesson 06
+    def save(self, app: Flask, session: Session, request: Request, response: Response) -> None:
         data = json.dumps(session.data(), separators=(",", ":"))
         if session.id is not None:
             with fail_closed():
@@ -104,7 +99,7 @@ class StoreSessions(SessionStrategy):
             if not written:
                 raise SessionRejected("session not found: it ended while this request was running")
             return
-        presented = current_request.cookies.get(SESSION_COOKIE)
+        presented = request.cookies.get(SESSION_COOKIE)
         with fail_closed():
             sid = self._claim_new_id(presented, data)
             with self.redis.pipeline(transaction=True) as pipe:
@@ -128,7 +123,7 @@ class StoreSessions(SessionStrategy):
         """The id a new login gets: always a fresh one, whatever id the browser ``presented``."""
         return self.new_id()
 
-    def end(self, session: Session, response: Response) -> None:
+    def end(self, app: Flask, session: Session, request: Request, response: Response) -> None:
         if session.id is not None:
             with fail_closed():
                 with self.redis.pipeline(transaction=True) as pipe:
@@ -137,12 +132,13 @@ class StoreSessions(SessionStrategy):
                     pipe.execute()
         response.delete_cookie(SESSION_COOKIE, httponly=True, samesite="Lax", secure=self.secure)
 
-    def end_everywhere(self, session: Session, response: Response) -> Mapping[str, object]:
+    # shown in lesson 06
+    def end_everywhere(self, app: Flask, session: Session, request: Request, response: Response) -> Fields:
         """Delete every session in ``session.user``'s index (this one included)."""
         index = self.user_key(session.user)
         ended = 0
         with fail_closed():
-            sids = sorted(self.redis.smembers(index) | ({session.id} if session.id else set()))
+            sids = sorted(set(self.redis.smembers(index)) | ({session.id} if session.id else set()))
             if sids:
                 with self.redis.pipeline(transaction=True) as pipe:
                     pipe.delete(*map(self.session_key, sids))

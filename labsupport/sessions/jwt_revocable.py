@@ -1,0 +1,152 @@
+"""JWT sessions that can be revoked: what the seed's Pro Tip asks for, in the lab's session store (lesson 05).
+
+- a **denylist** of revoked token ids: ``deny:<jti>``, each kept only for the token's remaining
+  lifetime (``SET ... EX``), so the list empties itself as tokens expire;
+- a per-user **token version**: ``token-version:<user>``; "log out everywhere" bumps it, and
+  every token carrying an older ``ver`` is refused;
+- a **token family** per login: ``token-family:<sid>`` names the one refresh token that may be
+  used next. Every refresh rotates it; a refresh token that is not the current one is a replay
+  (reuse detection), and the whole family is revoked.
+
+Every verification then costs one store round trip (one ``MGET``), and while the store is
+down the check fails closed: 503, never "let it in".
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar, TypeVar
+
+from flask import Flask, Request, Response
+
+from ..errors import TokenRejected
+from ..store import fail_closed
+from ..tokens import remaining_lifetime
+from .base import Fields, ServerContext, Session
+from .jwt_stateless import SESSION_CLAIMS, JWTSessions, TokenSession
+
+T = TypeVar("T")
+
+UNAVAILABLE = ("session store unavailable: cannot check whether the token was revoked, so it is refused "
+               "(fail closed)")
+
+
+class RevocableJWTSessions(JWTSessions):
+    """JWT sessions that can be revoked: a denylist, token versions and refresh rotation in the store.
+
+    Each server opens its own client of the shared store. Every verification costs one
+    round trip (``store_round_trips`` counts them); while the store is down it fails closed (503).
+
+    The version key has no TTL: one small integer per user who ever logged out everywhere, like
+    a column in a user table. Rotation reads the family record and then writes it: a real
+    deployment makes that one atomic step (a Lua script, or WATCH/MULTI) so two concurrent
+    refreshes cannot both win; the simulator serves one request at a time.
+    """
+
+    name: ClassVar[str] = "jwt-revocable"
+    needs_store: ClassVar[bool] = True
+    session_claims: ClassVar[tuple[str, ...]] = (*SESSION_CLAIMS, "ver")
+
+    def __init__(self, server: ServerContext, **options: Any) -> None:
+        super().__init__(server, **options)
+        if server.store is None:  # checked by SessionStrategy too; this tells the type checker
+            raise TypeError("RevocableJWTSessions needs a store")
+        self.store = server.store
+        self.redis = self.store.connect()
+        """This server's own client of the shared store."""
+        self.store_round_trips = 0
+        """Round trips this server made to the store (one per verified token, one or two per issued pair)."""
+        self.reuse_detected = 0
+        """Replayed refresh tokens this server caught."""
+
+    # --- the keys -----------------------------------------------------------------------
+
+    def deny_key(self, jti: str) -> str:
+        """``deny:<jti>``: present while that token is revoked and not yet expired."""
+        return self.store.key("deny", jti)
+
+    def version_key(self, user: str) -> str:
+        """``token-version:<user>``: tokens with an older ``ver`` claim are refused."""
+        return self.store.key("token-version", user)
+
+    def family_key(self, sid: str) -> str:
+        """``token-family:<sid>``: the login's current refresh and access token ids."""
+        return self.store.key("token-family", sid)
+
+    # --- revocation ---------------------------------------------------------------------
+
+    # shown in lesson 05
+    def check_revocation(self, claims: Mapping[str, Any]) -> None:
+        """One round trip: is the token denied, older than the user's version, or its family gone?"""
+        if not isinstance(claims.get("ver"), int) or isinstance(claims.get("ver"), bool):
+            raise TokenRejected("bad ver claim: it must be an integer", code="bad-claim", claim="ver")
+        denied, version, family = self._call(self.redis.mget, self.deny_key(claims["jti"]),
+                                             self.version_key(claims["sub"]), self.family_key(claims["sid"]))
+        if denied is not None:
+            raise TokenRejected(f"token revoked: its jti {claims['jti']!r} is on the denylist ({denied})",
+                                code="revoked", claim="jti")
+        if claims["ver"] < int(version or 0):
+            raise TokenRejected("token revoked: the user logged out everywhere after it was issued",
+                                code="logged-out-everywhere", claim="ver")
+        if family is None:
+            raise TokenRejected("session ended: this login was logged out or its refresh token was replayed",
+                                code="session-ended", claim="sid")
+        if claims["token_use"] == "refresh" and json.loads(family)["refresh"] != claims["jti"]:
+            self.reuse_detected += 1
+            self._call(self.redis.delete, self.family_key(claims["sid"]))
+            raise TokenRejected("refresh token reuse detected: it was already used, so the whole token family "
+                                "(every token of this login) is revoked", code="reuse-detected", claim="jti")
+
+    def deny_ttl(self, claims: Mapping[str, Any]) -> int:
+        """Seconds a denylist entry for this token must live: until a verifier with our leeway refuses it
+        anyway, and never longer than the longest-lived token this server issues."""
+        return min(remaining_lifetime(claims, leeway=self.tokens.leeway), self.longest_lifetime)
+
+    def revoke(self, claims: Mapping[str, Any], *, why: str = "revoked") -> str:
+        """Put one token on the denylist until it expires anyway; returns the key written."""
+        key = self.deny_key(claims["jti"])
+        self._call(self.redis.set, key, why, ex=self.deny_ttl(claims))
+        return key
+
+    def end(self, app: Flask, session: Session, request: Request, response: Response) -> Fields:
+        """Deny the access token that asked, and end its family (the refresh token dies with it)."""
+        self.carrier.drop(response)
+        claims = session.claims if isinstance(session, TokenSession) else {}
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.set(self.deny_key(claims["jti"]), "logout", ex=self.deny_ttl(claims))
+        pipe.delete(self.family_key(claims["sid"]))
+        self._call(pipe.execute)
+        return {"revoked": claims["jti"]}
+
+    def end_everywhere(self, app: Flask, session: Session, request: Request, response: Response) -> Fields:
+        """Bump the user's token version: every token issued before now is refused, on every device."""
+        self.carrier.drop(response)
+        version = self._call(self.redis.incr, self.version_key(session.user))
+        return {"token_version": int(version)}
+
+    def denylist(self) -> list[str]:
+        """The token ids on the denylist now (expired entries have already gone)."""
+        return [key.removeprefix("deny:") for key in self.store.keys("deny:*")]
+
+    # --- issuing ------------------------------------------------------------------------
+
+    def extra_claims(self, session: Session) -> dict[str, Any]:
+        """The token version: the one the session's token already carries, or (a new login) one round trip."""
+        known = session.claims.get("ver") if isinstance(session, TokenSession) else None
+        if known is None:
+            known = int(self._call(self.redis.get, self.version_key(session.user)) or 0)
+        return {"ver": known}
+
+    def remember_pair(self, session: Session, access_jti: str, refresh_jti: str) -> None:
+        """One round trip: the family record now names this pair (rotation)."""
+        record = json.dumps({"user": session.user, "access": access_jti, "refresh": refresh_jti})
+        self._call(self.redis.set, self.family_key(str(session.id)), record, ex=self.refresh_lifetime)
+
+    def _call(self, method: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """One round trip to the store; a store that cannot be reached fails closed (503)."""
+        self.store_round_trips += 1
+        with fail_closed(UNAVAILABLE):
+            return method(*args, **kwargs)
+
+
+__all__ = ["RevocableJWTSessions"]
