@@ -190,7 +190,8 @@ class Cafe:
             raise CafeError(f"events at visit {outside[0]}, but visits are numbered 1 to {self.visits}")
         staff, done, waiting, visits = len(self.staff), [], list(self.customers), []
         for number in range(1, self.visits + 1):
-            for event in [events[number]] if isinstance(events.get(number), str) else events.get(number, ()):
+            planned = events.get(number, ())
+            for event in [planned] if isinstance(planned, str) else planned:
                 self.apply(event)
                 done.append(f"{event} before visit {number}")
             order = list(waiting)

@@ -27,7 +27,7 @@ class SimClock:
     def __init__(self, start: datetime = EPOCH) -> None:
         self.start = start
         self._travel: time_machine.travel | None = None
-        self._coordinates: time_machine.Coordinates | None = None
+        self._coordinates: time_machine.Traveller | None = None
 
     def __enter__(self) -> SimClock:
         self._travel = time_machine.travel(self.start, tick=False)

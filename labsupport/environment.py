@@ -50,7 +50,7 @@ def _row(check: str, result: str, ok: bool) -> dict[str, Any]:
 
 def python_row(version: tuple[int, ...] | None = None) -> dict[str, Any]:
     """Python's major.minor version (the patch level differs between machines) and whether it is new enough."""
-    major, minor = (version or tuple(sys.version_info))[:2]
+    major, minor = (version or (sys.version_info.major, sys.version_info.minor))[:2]
     needed = ".".join(map(str, MIN_PYTHON))
     ok = (major, minor) >= MIN_PYTHON
     result = f"{major}.{minor}" if ok else f"{major}.{minor}: too old, install Python {needed} or newer"

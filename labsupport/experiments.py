@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from .balancer import make_policy, remapped_share
 from .clients import SimUser
 from .scenario import Lab
+from .sessions import ReplicatedMemorySessions
 from .tables import Table
 
 
@@ -148,7 +149,8 @@ def replication_traffic(*, servers: Iterable[int] = range(1, 9), users: int = 10
     for n in servers:
         lab = Lab(servers=n, strategy="replicated", policy="round-robin", users=users, seed=seed)
         run = lab.run_journeys(steps)
-        writes = sum(s.strategy.replication_writes for s in lab.cluster.servers.values())  # type: ignore[attr-defined]
+        writes = sum(s.strategy.replication_writes for s in lab.cluster.servers.values()
+                     if isinstance(s.strategy, ReplicatedMemorySessions))
         saves = sum(r.status == 200 for r in run.records)
         rows.append({"servers": n, "session writes": saves, "replication messages": writes,
                      "theory": saves * (n - 1), "journeys kept": len(run.kept_users)})

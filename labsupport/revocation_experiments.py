@@ -180,7 +180,7 @@ def denylist_over_time(*, access_lifetime: int = 300, logout_every: int = 10, vi
     """
     if not 0 < visit < access_lifetime:
         raise ValueError("a visit must end before the access token expires")
-    logins = list(range(0, logins_for, logout_every))
+    logins: list[float] = list(range(0, logins_for, logout_every))
     shop = revocable_lab(servers=3, users=len(logins), seed=seed, access_lifetime=access_lifetime,
                          refresh_lifetime=max(REFRESH_LIFETIME, access_lifetime))
     store = shop.shared_store

@@ -51,6 +51,11 @@ def fail_closed(reason: str = "session store unavailable") -> Iterator[None]:
         raise StoreUnavailable(f"session store error: it refused the command ({type(e).__name__})") from e
 
 
+def as_text(value: bytes | str) -> str:
+    """A value read from the store as text (every client here decodes responses; bytes only in theory)."""
+    return value.decode() if isinstance(value, bytes) else value
+
+
 class SessionStore:
     """The store every server of one lab shares; each server opens its own client with ``connect``.
 
@@ -96,7 +101,8 @@ class SessionStore:
     def connect(self) -> redis.Redis:
         """A new client of this store, as one server would open it: strings in, strings out, fail fast."""
         options: dict[str, Any] = {"decode_responses": True, "retry": Retry(NoBackoff(), 0)}
-        if self._fake_server is not None:
+        client: redis.Redis
+        if self.url is None:
             client = fakeredis.FakeRedis(server=self._fake_server, **options)
         else:
             client = redis.Redis.from_url(self.url, socket_timeout=TIMEOUT_SECONDS,
@@ -163,4 +169,4 @@ class SessionStore:
         return f"SessionStore({self.backend}, prefix={self.name!r}{state})"
 
 
-__all__ = ["TIMEOUT_SECONDS", "SessionStore", "StoreDown", "fail_closed"]
+__all__ = ["TIMEOUT_SECONDS", "SessionStore", "StoreDown", "as_text", "fail_closed"]

@@ -171,6 +171,7 @@ class Tokens:
         payload.update(extra)
         return jwt.encode(payload, self.keys.signing_key, algorithm=self.keys.algorithm)
 
+    # shown in lesson 03
     def verify(self, token: object) -> dict[str, Any]:
         """The token's claims, after PyJWT checked signature, algorithm, required claims, exp, iss and aud.
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 
+import jwt
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -571,3 +572,45 @@ def test_a_revoked_token_stays_refused_through_the_leeway_after_exp(how: str) ->
             assert reason.startswith("token revoked"), (t, reason)
         clock.advance(305 - clock.elapsed)
         assert assert_json_error(client.get("/profile", headers=bearer(token)), 401)["reason"].startswith("token expired")
+
+
+# --- bad input that reaches the store -----------------------------------------------------------
+
+
+def test_a_signed_token_with_an_absurd_exp_is_logged_out_not_a_500() -> None:
+    shop, store = revocable(servers=1)
+    strategy = shop.cluster.server("s1").strategy
+    with SimClock():
+        client, body = login(shop.balancer)
+        claims = peek(body["access_token"])["payload"] | {"exp": 10**18}  # correctly signed with the server's key
+        absurd = jwt.encode(claims, lab.keys.DEMO_HMAC_SECRET, algorithm="HS256")
+        response = client.post("/logout", headers=bearer(absurd))
+        assert response.status_code == 200, response.get_data()
+        ttl = store.connect().ttl(store.key("deny", claims["jti"]))
+        assert 0 < ttl <= strategy.longest_lifetime == strategy.refresh_lifetime
+
+
+def test_a_store_error_that_is_not_an_outage_is_a_503(monkeypatch: pytest.MonkeyPatch) -> None:
+    import redis
+
+    shop, _store = revocable(servers=1)
+    strategy = shop.cluster.server("s1").strategy
+    with SimClock():
+        client, body = login(shop.balancer)
+
+        def refuse(*args: object, **kwargs: object) -> None:
+            raise redis.ResponseError("ERR invalid expire time in 'set' command")
+
+        monkeypatch.setattr(strategy.redis, "mget", refuse)
+        body = assert_json_error(client.get("/profile", headers=bearer(body["access_token"])), 503)
+    assert body["reason"] == "session store error: it refused the command (ResponseError)"
+
+
+@pytest.mark.parametrize("token", ["a.b.c", "not-a-jwt", "e30.e30.", "eyJhbGciOiJIUzI1NiJ9.bm90IGpzb24.sig"])
+def test_reasons_are_the_courses_words_and_the_detail_is_pyjwts_class(token: str) -> None:
+    shop = make_lab("jwt", servers=1)
+    with SimClock():
+        body = assert_json_error(Client(shop.balancer).get("/profile", headers=bearer(token)), 401)
+    known = tuple(reason for _cls, _code, reason in lab.tokens.REASONS)
+    assert body["reason"].startswith(known) and len(body["reason"]) < 100, body
+    assert body["detail"] in {"DecodeError", "InvalidTokenError", "InvalidSignatureError", "InvalidAlgorithmError"}

@@ -234,3 +234,36 @@ def test_reprs_have_no_addresses_and_repeat_exactly() -> None:
     assert len(table) == 2 + 10
     assert "session not found" in texts[0][4]  # lost requests say why
     assert texts[0][0] == "Lab(servers=['s1', 's2'], strategy='memory', policy='round-robin', users=20, seed=9)"
+
+
+# --- accounts, failed logins, streams ---------------------------------------------------------
+
+
+def test_a_lab_makes_accounts_for_every_user_however_many() -> None:
+    lab = Lab(servers=1, users=1005, seed=0)
+    run = lab.run_journeys(steps=2)
+    assert run.share_kept == 1.0 and len(run.kept_users) == 1005 and run.failed_logins == []
+    assert "user1004" in lab.accounts and "alice" in lab.accounts
+
+
+def test_a_failed_login_is_not_a_lost_session() -> None:
+    lab = Lab(servers=1, users=4, seed=0)
+    lab.users[2].password = "wrong"
+    run = lab.run_journeys(steps=3)
+    assert run.failed_logins == ["user002"] and run.lost_users == [] and run.share_kept == 1.0
+    assert run.started_users == ["user000", "user001", "user003"] and "user002" not in run.kept_users
+    assert run.summary()[0]["logins failed"] == 1 and "logins_failed=1" in repr(run)
+    assert "logins failed" not in Lab(servers=1, users=2, seed=0).run_journeys(steps=2).summary().columns
+
+
+def test_shuffling_and_the_random_policy_draw_from_separate_streams() -> None:
+    lab = Lab(servers=4, policy="random", users=30, seed=5)
+    shuffle_first = lab.rng.random()
+    balancer_first = lab.balancer.policy._rng.random()  # type: ignore[attr-defined]
+    assert shuffle_first != balancer_first  # the same seed used twice would give the same numbers
+    again = Lab(servers=4, policy="random", users=30, seed=5)
+    assert again.rng.random() == shuffle_first
+    # the order users take turns does not depend on the balancing policy
+    orders = [[r.user for r in Lab(servers=3, policy=p, users=20, seed=5).run_journeys(steps=1).records]
+              for p in ("random", "round-robin")]
+    assert orders[0] == orders[1]

@@ -13,7 +13,7 @@ from .base import Exercise, expect_choice, expect_number
 WARM_UP_REQUESTS = 300
 """Exercise 00.1: how many ``GET /`` requests one user sends to a fresh 3-server lab."""
 
-SESSIONS_LAB = {"servers": 3, "users": 8, "seed": 1}
+SESSIONS_LAB: dict[str, int] = {"servers": 3, "users": 8, "seed": 1}
 SESSIONS_STEPS = 2
 SESSIONS_SERVER = "s2"
 """Exercise 00.3: the lab, the journey length and the server whose memory is counted."""
@@ -55,7 +55,7 @@ def _check_third_request(answer: Any) -> str:
 
 def sessions_on_server() -> int:
     """Exercise 00.3, measured: sessions ``s2`` holds after ``Lab(servers=3, users=8, seed=1).run_journeys(steps=2)``."""
-    lab = Lab(**SESSIONS_LAB)
+    lab = Lab(servers=SESSIONS_LAB["servers"], users=SESSIONS_LAB["users"], seed=SESSIONS_LAB["seed"])
     lab.run_journeys(steps=SESSIONS_STEPS)
     return lab.cluster.sessions_held()[SESSIONS_SERVER]
 

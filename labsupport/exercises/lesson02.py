@@ -19,6 +19,7 @@ def _theory_function(answer: Any) -> str:
         expected = (1 / servers) ** (steps - 1)
         if isinstance(got, bool) or not isinstance(got, numbers.Real):
             raise Wrong(f"kept({servers}, {steps}) returned {got!r}; it should return a number between 0 and 1.")
+        got = float(got)
         if abs(got - expected) > 1e-9:
             hint = ""
             if abs(got - (1 / servers) ** steps) < 1e-9:

@@ -15,7 +15,7 @@ from ..scenario import Lab
 from ..tokens import TokenKeys, Tokens
 from .base import Exercise, Wrong, expect_choice, expect_number
 
-READ_CARTS = ([], ["tea"], ["tea", "cakes"], ["ab"], ["café", "crème brûlée"], ["x" * 64] * 3)
+READ_CARTS: tuple[list[str], ...] = ([], ["tea"], ["tea", "cakes"], ["ab"], ["café", "crème brûlée"], ["x" * 64] * 3)
 """Exercise 03.1: carts of different lengths, so the payloads need every kind of base64 padding."""
 
 LATE = {"lifetime": 60, "presented_after": 63}

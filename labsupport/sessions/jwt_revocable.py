@@ -20,7 +20,7 @@ from typing import Any, ClassVar, TypeVar
 from flask import Flask, Request, Response
 
 from ..errors import TokenRejected
-from ..store import fail_closed
+from ..store import as_text, fail_closed
 from ..tokens import remaining_lifetime
 from .base import Fields, ServerContext, Session
 from .jwt_stateless import SESSION_CLAIMS, JWTSessions, TokenSession
@@ -83,7 +83,7 @@ class RevocableJWTSessions(JWTSessions):
         denied, version, family = self._call(self.redis.mget, self.deny_key(claims["jti"]),
                                              self.version_key(claims["sub"]), self.family_key(claims["sid"]))
         if denied is not None:
-            raise TokenRejected(f"token revoked: its jti {claims['jti']!r} is on the denylist ({denied})",
+            raise TokenRejected(f"token revoked: its jti {claims['jti']!r} is on the denylist ({as_text(denied)})",
                                 code="revoked", claim="jti")
         if claims["ver"] < int(version or 0):
             raise TokenRejected("token revoked: the user logged out everywhere after it was issued",
@@ -91,7 +91,7 @@ class RevocableJWTSessions(JWTSessions):
         if family is None:
             raise TokenRejected("session ended: this login was logged out or its refresh token was replayed",
                                 code="session-ended", claim="sid")
-        if claims["token_use"] == "refresh" and json.loads(family)["refresh"] != claims["jti"]:
+        if claims["token_use"] == "refresh" and json.loads(as_text(family))["refresh"] != claims["jti"]:
             self.reuse_detected += 1
             self._call(self.redis.delete, self.family_key(claims["sid"]))
             raise TokenRejected("refresh token reuse detected: it was already used, so the whole token family "

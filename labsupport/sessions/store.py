@@ -28,7 +28,7 @@ from flask import Flask, Request, Response
 
 from ..errors import SessionRejected
 from ..ids import SESSION_ID_PREFIX
-from ..store import fail_closed
+from ..store import as_text, fail_closed
 from .base import Fields, ServerContext, Session, SessionStrategy
 from .memory import SESSION_COOKIE
 
@@ -87,7 +87,7 @@ class StoreSessions(SessionStrategy):
             raw = self.redis.getex(self.session_key(sid), ex=self.ttl)  # read and renew: sliding expiry
         if raw is None:
             raise SessionRejected("session not found: it expired, was logged out, or never existed")
-        return self._decode(raw, sid)
+        return self._decode(as_text(raw), sid)
 
     # shown in lesson 06
     def save(self, app: Flask, session: Session, request: Request, response: Response) -> None:
@@ -138,7 +138,7 @@ class StoreSessions(SessionStrategy):
         index = self.user_key(session.user)
         ended = 0
         with fail_closed():
-            sids = sorted(set(self.redis.smembers(index)) | ({session.id} if session.id else set()))
+            sids = sorted({as_text(s) for s in self.redis.smembers(index)} | ({session.id} if session.id else set()))
             if sids:
                 with self.redis.pipeline(transaction=True) as pipe:
                     pipe.delete(*map(self.session_key, sids))
@@ -150,7 +150,7 @@ class StoreSessions(SessionStrategy):
     def sessions_of(self, user: str) -> list[str]:
         """The ids of ``user``'s live sessions, sorted (asks the store)."""
         with fail_closed():
-            sids = sorted(self.redis.smembers(self.user_key(user)))
+            sids = sorted(as_text(s) for s in self.redis.smembers(self.user_key(user)))
             return [sid for sid, alive in zip(sids, self._alive(sids)) if alive]
 
     def _alive(self, sids: list[str]) -> list[bool]:
@@ -169,7 +169,7 @@ class StoreSessions(SessionStrategy):
         longer than any fixed TTL, and log out everywhere must still find it.
         """
         index = self.user_key(user)
-        sids = sorted(self.redis.smembers(index))
+        sids = sorted(as_text(s) for s in self.redis.smembers(index))
         dead = [sid for sid, alive in zip(sids, self._alive(sids)) if not alive]
         if dead:
             self.redis.srem(index, *dead)
