@@ -28,7 +28,9 @@ from labsupport.real import (
     BadSetup,
     Deployment,
     MissingBinaries,
+    Nginx,
     NotReady,
+    RedisServer,
     RouteCookie,
     app_call,
     available,
@@ -39,6 +41,7 @@ from labsupport.real import (
     require,
 )
 from labsupport.real import binaries as real_binaries
+from labsupport.real.folder import DeploymentFolder
 
 HERE = Path(__file__).parent
 APPS = HERE / "real"
@@ -181,6 +184,19 @@ def test_sticky_config_maps_the_route_cookie_with_the_other_servers_as_backups(t
     assert ("user root " in text) == (os.geteuid() == 0)
 
 
+def test_older_nginx_and_redis_get_only_options_they_know(tmp_path: Path) -> None:
+    folder = DeploymentFolder(tmp_path)
+    nginx = Nginx(folder, binary="nginx", servers={"s1": tmp_path / "s1.sock"})
+    assert nginx.argv((1, 22, 1))[1:3] == ["-e", str(tmp_path / "nginx.log")]
+    assert nginx.argv((1, 18, 0)) == ["nginx", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")]
+    server = RedisServer(folder, binary="redis-server")
+    server.version = (7, 0, 15)
+    assert "proc-title-template" in server.config_text()
+    server.version = (6, 0, 16)
+    assert "proc-title-template" not in server.config_text()
+    assert "port 0\n" in server.config_text() and 'save ""\n' in server.config_text()
+
+
 def test_round_robin_config_without_failover(tmp_path: Path) -> None:
     text = nginx_config(folder=tmp_path, port=8123, servers={"s1": tmp_path / "s1.sock"},
                         routing="round-robin", failover=False, upstream_timeout=2.5)
@@ -295,8 +311,9 @@ def test_servers_and_pids_are_reported(round_robin: Deployment) -> None:
     assert list(pids) == ["s1", "s2", "s3", "nginx"]
     for name in ("s1", "s2", "s3"):
         server = round_robin.server(name)
+        assert server.master_pid is not None and server.worker_pid is not None
         assert pids[name] == sorted([server.master_pid, server.worker_pid])
-        assert procfs.children(server.master_pid or 0)[0].pid == server.worker_pid
+        assert procfs.children(server.master_pid)[0].pid == server.worker_pid
     assert len(pids["nginx"]) == 2  # master and one worker
     with pytest.raises(UnknownServer):
         round_robin.server("s9")
@@ -414,10 +431,10 @@ def test_an_app_that_does_not_answer_in_time_is_stopped(own_base_dir: Path) -> N
 
 @needs_programs
 def test_nothing_is_left_after_an_exception_inside_the_with(base_dir: Path) -> None:
-    with pytest.raises(ZeroDivisionError):
+    with pytest.raises(RuntimeError, match="a failing cell"):
         with Deployment(app="demo_apps:memory_app", servers=1, redis=True, base_dir=base_dir) as deployment:
             folder, pids = deployment.path, all_pids(deployment)
-            1 / 0
+            raise RuntimeError("a failing cell")
     assert leftovers(folder, pids) == []
     assert not folder.exists()
 

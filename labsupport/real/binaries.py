@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import shutil
+import subprocess
 import sys
 from collections.abc import Iterable
 
@@ -76,3 +78,17 @@ def require(names: Iterable[str], *, path: str | None = None) -> dict[str, str]:
     if missing:
         raise MissingBinaries(missing, install_hint(missing))
     return {n: p for n, p in found.items() if n in wanted and p is not None}
+
+
+def program_version(argv: list[str]) -> tuple[int, ...]:
+    """The first ``x.y.z`` that ``argv`` (e.g. ``[nginx, "-v"]``) prints, as numbers; ``()`` if none.
+
+    Versions decide options older releases lack: nginx's ``-e`` (1.19.5), Redis's
+    ``proc-title-template`` (6.2); Ubuntu 22.04, Binder's base, ships nginx 1.18 and Redis 6.0.
+    """
+    try:
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=10, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired):
+        return ()
+    found = re.search(r"(\d+)\.(\d+)(?:\.(\d+))?", done.stdout + done.stderr)
+    return tuple(int(part) for part in found.groups() if part is not None) if found else ()

@@ -38,7 +38,8 @@ _atexit_registered = False
 
 def _close_open_deployments() -> None:
     for deployment in list(_open_deployments):
-        deployment.close()
+        if deployment.owner_pid == os.getpid():  # a forked child exiting must not stop its parent's processes
+            deployment.close()
 
 
 def _guard(deployment: Deployment) -> None:
@@ -94,6 +95,7 @@ class Deployment:
         self.redis: RedisServer | None = None
         self.servers: dict[str, AppServer] = {}
         self.balancer: Nginx | None = None
+        self.owner_pid: int | None = None
         self._closed = False
 
     def programs(self) -> list[str]:
@@ -111,6 +113,7 @@ class Deployment:
         paths = require(self.programs())
         cleanup_leftovers(self.base_dir)
         self.folder = DeploymentFolder.create(self.base_dir)
+        self.owner_pid = os.getpid()
         _guard(self)
         try:
             self._start_all(paths)

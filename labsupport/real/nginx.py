@@ -29,6 +29,7 @@ from pathlib import Path
 
 from ..errors import UnknownChoice
 from .app_server import PROBE_PATH
+from .binaries import program_version
 from .client import Reply, request
 from .errors import NotReady
 from .folder import DeploymentFolder
@@ -123,8 +124,8 @@ class Nginx:
         self.upstream_timeout = upstream_timeout
         self.config = folder.file("nginx.conf")
         self.port: int | None = None
-        argv = [binary, "-e", str(folder.file("nginx.log")), "-p", str(folder.path), "-c", str(self.config)]
-        self._process = ManagedProcess("nginx", argv, folder=folder)
+        self.binary = binary
+        self._process = ManagedProcess("nginx", [], folder=folder)
 
     @property
     def url(self) -> str:
@@ -146,6 +147,11 @@ class Nginx:
         return nginx_config(folder=self.folder.path, port=self.port or 0, servers=self.servers,
                             routing=self.routing, failover=self.failover, upstream_timeout=self.upstream_timeout)
 
+    def argv(self, version: tuple[int, ...]) -> list[str]:
+        """nginx's command line; ``-e`` (1.19.5+) keeps even its first log lines out of /var/log/nginx."""
+        early_log = ["-e", str(self.folder.file("nginx.log"))] if version >= (1, 19, 5) else []
+        return [self.binary, *early_log, "-p", str(self.folder.path), "-c", str(self.config)]
+
     def _answers(self) -> bool:
         try:
             request(self.url + PROBE_PATH, timeout=PROBE_TIMEOUT)
@@ -156,6 +162,7 @@ class Nginx:
     def start(self, *, timeout: float = 10.0) -> None:
         """Start nginx and wait until it answers HTTP; a port taken meanwhile is replaced by a new one."""
         self.folder.file("nginx-temp").mkdir(mode=0o700, exist_ok=True)
+        self._process.argv = self.argv(program_version([self.binary, "-v"]))
         for attempt in range(ATTEMPTS):
             if self.port is None or attempt > 0:
                 self.port = free_port()

@@ -28,8 +28,8 @@ class ProcInfo:
         return text in self.cmdline
 
 
-def read(pid: int) -> ProcInfo | None:
-    """The process ``pid``, or ``None`` when there is none, it is a zombie, or /proc refuses."""
+def _stat(pid: int) -> tuple[list[str], str, int] | None:
+    """The fields of /proc/<pid>/stat after the command name, the command line, the owner's uid."""
     try:
         with open(f"{PROC}/{pid}/stat", "rb") as f:
             stat = f.read().decode(errors="replace")
@@ -39,11 +39,17 @@ def read(pid: int) -> ProcInfo | None:
     except OSError:
         return None
     # The command name (field 2) is in parentheses and may hold spaces: split after the last ')'.
-    fields = stat[stat.rfind(")") + 2:].split()
-    state, ppid, pgid, start = fields[0], int(fields[1]), int(fields[2]), int(fields[19])
-    if state in ("Z", "X"):
+    return stat[stat.rfind(")") + 2:].split(), cmdline, uid
+
+
+def read(pid: int) -> ProcInfo | None:
+    """The process ``pid``, or ``None`` when there is none, it is a zombie, or /proc refuses."""
+    found = _stat(pid)
+    if found is None or found[0][0] in ("Z", "X"):
         return None
-    return ProcInfo(pid=pid, ppid=ppid, pgid=pgid, uid=uid, start=start, cmdline=cmdline)
+    fields, cmdline, uid = found
+    return ProcInfo(pid=pid, ppid=int(fields[1]), pgid=int(fields[2]), uid=uid, start=int(fields[19]),
+                    cmdline=cmdline)
 
 
 def processes() -> Iterator[ProcInfo]:
@@ -56,14 +62,15 @@ def processes() -> Iterator[ProcInfo]:
 
 
 def start_time(pid: int) -> int | None:
-    """When ``pid`` started (clock ticks after boot), or ``None`` when it is gone."""
-    info = read(pid)
-    return None if info is None else info.start
+    """When ``pid`` started (clock ticks after boot), zombies included; ``None`` when there is no such pid."""
+    found = _stat(pid)
+    return None if found is None else int(found[0][19])
 
 
 def is_same(pid: int, start: int) -> bool:
-    """True while the process that had ``pid`` and started at ``start`` still runs."""
-    return start_time(pid) == start
+    """True while the process that had ``pid`` and started at ``start`` still runs (a zombie does not)."""
+    info = read(pid)
+    return info is not None and info.start == start
 
 
 def children(pid: int) -> list[ProcInfo]:

@@ -7,6 +7,7 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from .binaries import program_version
 from .errors import NotReady, RealProcessError
 from .folder import DeploymentFolder
 from .ports import ATTEMPTS, BUSY, HOST, free_port
@@ -35,6 +36,8 @@ class RedisServer:
         self.socket = folder.file("redis.sock")
         self.pidfile = folder.file("redis.pid")
         self.port: int | None = None
+        self.binary = binary
+        self.version: tuple[int, ...] = ()
         self._process = ManagedProcess("redis", [binary, str(self.config)], folder=folder)
         self._paused = False
 
@@ -77,8 +80,9 @@ class RedisServer:
             "daemonize no",
             f"pidfile {self.pidfile}",
             'logfile ""',
-            'proc-title-template "{title} {listen-addr} {config-file}"',
         ]
+        if self.version >= (6, 2):  # the config file's path in the process title: it names the deployment
+            lines.append('proc-title-template "{title} {listen-addr} {config-file}"')
         return "\n".join(lines) + "\n"
 
     def client(self, *, timeout: float = 1.0) -> redis.Redis:
@@ -99,6 +103,7 @@ class RedisServer:
     def start(self, *, timeout: float = 10.0) -> None:
         """Start redis-server and wait until it answers PING (``NotReady`` after ``timeout`` s)."""
         self.data_dir.mkdir(mode=0o700, exist_ok=True)
+        self.version = self.version or program_version([self.binary, "--version"])
         for attempt in range(ATTEMPTS):
             if self.tcp and (self.port is None or attempt > 0):
                 self.port = free_port()
