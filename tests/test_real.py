@@ -45,8 +45,18 @@ from labsupport.real.folder import DeploymentFolder
 
 HERE = Path(__file__).parent
 APPS = HERE / "real"
-MISSING = [name for name, path in available().items() if path is None]
-needs_programs = pytest.mark.skipif(bool(MISSING), reason=install_hint(MISSING) if MISSING else "")
+FOUND = available()
+MISSING = [name for name, path in FOUND.items() if path is None]
+
+
+def needs(*names: str) -> pytest.MarkDecorator:
+    """Skip, with the install command as the reason, unless every program in ``names`` is installed."""
+    missing = [name for name in names if FOUND[name] is None]
+    return pytest.mark.skipif(bool(missing), reason=install_hint(missing) if missing else "")
+
+
+needs_redis = needs("redis-server")
+needs_programs = needs("redis-server", "gunicorn", "nginx")
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -231,7 +241,7 @@ def test_deployment_repr_is_stable() -> None:
 
 # --- redis-server --------------------------------------------------------------------------------
 
-@needs_programs
+@needs_redis
 def test_redis_stop_kill_pause_resume_restart_without_persistence(base_dir: Path) -> None:
     with Deployment(redis=True, base_dir=base_dir) as deployment:
         server = deployment.redis
@@ -255,7 +265,7 @@ def test_redis_stop_kill_pause_resume_restart_without_persistence(base_dir: Path
         assert repr(server) == "RedisServer(running, appendonly=False)"
 
 
-@needs_programs
+@needs_redis
 def test_redis_with_appendonly_keeps_data_over_a_graceful_restart(base_dir: Path) -> None:
     with Deployment(redis=True, appendonly=True, redis_tcp=True, base_dir=base_dir) as deployment:
         server = deployment.redis
@@ -333,6 +343,17 @@ def test_a_killed_worker_is_respawned_empty_by_its_master(round_robin: Deploymen
     assert server.master_pid != master and server.request("/").json()["count"] == 1
     served = Counter(round_robin.request("/").json()["server"] for _ in range(6))
     assert served == {"s1": 2, "s2": 2, "s3": 2}  # back in the rotation
+
+
+@needs_programs
+def test_nginx_restarts_on_the_same_port(round_robin: Deployment) -> None:
+    balancer = round_robin.balancer
+    assert balancer is not None
+    url, pid = round_robin.url, balancer.pid
+    balancer.restart()
+    assert round_robin.url == url and balancer.pid != pid
+    assert round_robin.request("/").status == 200
+    assert repr(balancer) == "Nginx(routing='round-robin', failover=True, running)"
 
 
 @pytest.fixture(scope="module")

@@ -203,7 +203,7 @@ class Deployment:
         return self.balancer.request(target, method=method, headers=headers, body=body, timeout=timeout)
 
     def pids(self) -> dict[str, list[int]]:
-        """The live pids of each program (a process group each: master first, then its workers)."""
+        """The live pids of each program's process group (a master and its workers), in ascending order."""
         groups: dict[str, int | None] = {name: server.master_pid for name, server in self.servers.items()}
         if self.redis is not None:
             groups = {"redis": self.redis.pid, **groups}

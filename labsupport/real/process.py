@@ -47,8 +47,11 @@ class ManagedProcess:
         if self.running:
             raise RealProcessError(f"{self.name} is running already")
         with open(self.log, "ab") as log:
-            self._popen = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                                           cwd=self.folder.path, env=self.env, start_new_session=True)
+            try:
+                self._popen = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                                               cwd=self.folder.path, env=self.env, start_new_session=True)
+            except OSError as error:
+                raise RealProcessError(f"{self.name} could not be started: {error}") from error
         self._start = procfs.start_time(self._popen.pid) or 0
         self.folder.record(self.name, self._popen.pid, self._start)
 
@@ -92,7 +95,9 @@ class ManagedProcess:
         popen = self._popen
         if popen is None:
             return
-        kill_group(popen.pid, self._start)
+        kill_group(popen.pid, self._start)  # the leader and everything it forked
+        if popen.poll() is None:
+            popen.kill()
         popen.wait()
         self.folder.forget(self.name)
 
