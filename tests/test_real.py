@@ -173,6 +173,7 @@ def test_app_call_passes_options_and_the_server_name_as_literals() -> None:
     ("m:f", {"server": "s9"}),
     ("m:f", {"not an identifier": 1}),
     ("m:f", {"key": [1, 2]}),
+    ("m:f", {"key": float("nan")}),
 ])
 def test_app_call_refuses_what_gunicorn_could_not_call(app: str, options: dict[str, object]) -> None:
     with pytest.raises(BadSetup):
@@ -223,6 +224,10 @@ def test_round_robin_config_without_failover(tmp_path: Path) -> None:
     {"servers": 2},
     {},
     {"redis": True, "ready_timeout": 0},
+    {"redis": True, "upstream_timeout": "5"},
+    {"app": "m:f", "threads": 0},
+    {"app": "m:f", "app_options": {"key": object()}},
+    {"app": "not an app"},
 ])
 def test_deployment_refuses_setups_that_cannot_work(options: dict[str, object]) -> None:
     with pytest.raises(BadSetup):

@@ -25,14 +25,15 @@ from .process import ManagedProcess
 APP_SPEC = re.compile(r"[A-Za-z_][\w.]*:[A-Za-z_]\w*")
 """``module:factory``: gunicorn imports the module and calls the factory."""
 
-Literal = str | int | float | bool | None
+OptionValue = str | int | float | bool | None
+"""What an app option may be: a literal gunicorn can pass to the factory."""
 PROBE_TIMEOUT = 2.0
 """Seconds one readiness request may wait (the worker may still be importing the app)."""
 PROBE_PATH = "/healthz"
 """What readiness checks ask for: any answer, even 404, shows the worker serves requests."""
 
 
-def app_call(app: str, options: Mapping[str, Literal], server: str) -> str:
+def app_call(app: str, options: Mapping[str, OptionValue], server: str) -> str:
     """The gunicorn app string that calls factory ``app`` with ``options`` and ``server=<name>``.
 
     >>> app_call("labsupport.serve:create_app", {"strategy": "memory"}, "s1")
@@ -44,12 +45,26 @@ def app_call(app: str, options: Mapping[str, Literal], server: str) -> str:
     for key, value in {**options, "server": check_server_name(server)}.items():
         if not key.isidentifier() or (key == "server" and key in options):
             raise BadSetup(f"app option {key!r} is not a keyword gunicorn can pass (and 'server' is set per server)")
-        if value is not None and not isinstance(value, (str, int, float, bool)):
+        if (value is not None and not isinstance(value, (str, int, float, bool))) or not _is_literal(repr(value)):
             raise BadSetup(f"app option {key}={value!r} must be a str, int, float, bool or None")
         arguments.append(f"{key}={value!r}")
-    call = f"{app}({', '.join(arguments)})"
-    ast.parse(call.split(":", 1)[1], mode="eval")  # what gunicorn will parse
-    return call
+    return f"{app}({', '.join(arguments)})"
+
+
+def _is_literal(text: str) -> bool:
+    """True when gunicorn, which reads factory arguments with ``ast.literal_eval``, can read ``text``."""
+    try:
+        ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return False
+    return True
+
+
+def check_threads(threads: int) -> int:
+    """``threads`` if it is a usable thread count for the one worker (1 to 64)."""
+    if not isinstance(threads, int) or isinstance(threads, bool) or not 1 <= threads <= 64:
+        raise BadSetup(f"threads={threads!r} must be a whole number from 1 to 64")
+    return threads
 
 
 def _gunicorn_version() -> tuple[int, ...]:
@@ -73,10 +88,9 @@ def gunicorn_argv(*, call: str, socket: str, pidfile: str, threads: int, worker_
 class AppServer:
     """One gunicorn server (master + one worker) running the app built for server ``name``."""
 
-    def __init__(self, name: str, *, app: str, app_options: Mapping[str, Literal],
+    def __init__(self, name: str, *, app: str, app_options: Mapping[str, OptionValue],
                  folder: DeploymentFolder, threads: int = 4, env: Mapping[str, str] | None = None) -> None:
-        if not isinstance(threads, int) or isinstance(threads, bool) or not 1 <= threads <= 64:
-            raise BadSetup(f"threads={threads!r} must be a whole number from 1 to 64")
+        check_threads(threads)
         self.name = check_server_name(name)
         self.call = app_call(app, app_options, name)
         self.socket = folder.file(f"{name}.sock")

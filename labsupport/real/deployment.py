@@ -21,7 +21,7 @@ from types import TracebackType
 
 from ..errors import UnknownChoice, UnknownServer
 from . import procfs
-from .app_server import AppServer, Literal
+from .app_server import AppServer, OptionValue, app_call, check_threads
 from .binaries import require
 from .client import Reply
 from .errors import BadSetup, RealProcessError
@@ -62,7 +62,7 @@ class Deployment:
     answers, at most ``ready_timeout`` seconds.
     """
 
-    def __init__(self, *, app: str | None = None, app_options: Mapping[str, Literal] | None = None,
+    def __init__(self, *, app: str | None = None, app_options: Mapping[str, OptionValue] | None = None,
                  servers: int | None = None, routing: str = "round-robin", failover: bool = True,
                  redis: bool = False, appendonly: bool = False, redis_tcp: bool = False, threads: int = 4,
                  env: Mapping[str, str] | None = None, ready_timeout: float = 20.0,
@@ -76,8 +76,12 @@ class Deployment:
             raise BadSetup("nothing to run: give an app (gunicorn servers behind nginx), redis=True, or both")
         if routing not in ROUTINGS:
             raise UnknownChoice("routing", routing, list(ROUTINGS))
-        if not 0 < ready_timeout <= 600 or not 0 < upstream_timeout <= 600:
-            raise BadSetup("ready_timeout and upstream_timeout must be seconds between 0 and 600")
+        for timeout in (ready_timeout, upstream_timeout):
+            if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout <= 600:
+                raise BadSetup("ready_timeout and upstream_timeout must be seconds between 0 and 600")
+        if app is not None:
+            app_call(app, dict(app_options or {}), "s1")  # refuses a bad app or option now, not mid-start
+        check_threads(threads)
         self.app = app
         self.app_options = dict(app_options or {})
         self.server_count = count
