@@ -1,0 +1,41 @@
+"""Real processes for lesson 08: redis-server, gunicorn servers and nginx on 127.0.0.1.
+
+``real.available()`` says which programs are installed; ``real.Deployment(...)`` starts them
+(as a context manager) and stops them by pid; ``real.RouteCookie`` is the middleware that
+makes nginx's sticky routing work. Missing programs raise ``MissingBinaries``, a ``LabError``.
+"""
+from __future__ import annotations
+
+from .app_server import AppServer, app_call
+from .binaries import available, install_hint, require
+from .client import Reply, request, unix_request
+from .deployment import Deployment
+from .errors import BadSetup, MissingBinaries, NotReady, RealProcessError
+from .folder import cleanup_leftovers, default_base_dir
+from .middleware import ROUTE_COOKIE, RouteCookie
+from .nginx import ROUTINGS, Nginx, nginx_config
+from .redis_server import RedisServer
+
+__all__ = [
+    "ROUTE_COOKIE",
+    "ROUTINGS",
+    "AppServer",
+    "BadSetup",
+    "Deployment",
+    "MissingBinaries",
+    "Nginx",
+    "NotReady",
+    "RealProcessError",
+    "RedisServer",
+    "Reply",
+    "RouteCookie",
+    "app_call",
+    "available",
+    "cleanup_leftovers",
+    "default_base_dir",
+    "install_hint",
+    "nginx_config",
+    "request",
+    "require",
+    "unix_request",
+]
