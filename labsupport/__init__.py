@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 MODULES = (
     "accounts", "attacks", "balancer", "cafe", "cafe_widgets", "clients", "clock", "cluster", "environment", "errors",
-    "exercises", "experiments", "ids", "keys", "plots", "revocation_experiments", "scenario", "sessions", "settings",
-    "shop", "store", "store_experiments", "tables", "tokens", "widgets",
+    "exercises", "experiments", "ids", "keys", "plots", "real", "revocation_experiments", "scenario", "serve",
+    "sessions", "settings", "shop", "store", "store_experiments", "tables", "tokens", "widgets",
 )
 """The submodules, reachable as ``lab.<name>`` (loaded on first use)."""
 
@@ -59,8 +59,8 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # what type checkers and editors see; nothing is imported at run time
     from . import (accounts, attacks, balancer, cafe, cafe_widgets, clients, clock, cluster, environment, errors,
-                   exercises, experiments, ids, keys, plots, revocation_experiments, scenario, sessions, settings,
-                   shop, store, store_experiments, tables, tokens, widgets)
+                   exercises, experiments, ids, keys, plots, real, revocation_experiments, scenario, serve, sessions,
+                   settings, shop, store, store_experiments, tables, tokens, widgets)
     from .accounts import Accounts
     from .balancer import (POLICIES, ClientInfo, ConsistentHash, HashModulo, LoadBalancer, Policy, RandomChoice,
                            RoundRobin, Sticky, make_policy, remapped_share, stable_hash)

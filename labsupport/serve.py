@@ -14,6 +14,7 @@ from flask import Flask
 
 from .accounts import Accounts
 from .ids import SecretIds
+from .real.middleware import RouteCookie
 from .sessions import ServerContext, StrategySpec, strategy_spec
 from .shop import DEMO_USERS, create_shop
 from .store import SessionStore
@@ -23,12 +24,17 @@ STORE_PREFIX = "shop"
 
 
 def create_app(strategy: str = "memory", server: str = "s1", **options: Any) -> Flask:
-    """One server's shop app: ``strategy`` by name, with ``options`` for it (e.g. ``ttl=60``)."""
+    """One server's shop app: ``strategy`` by name, with ``options`` for it (e.g. ``ttl=60``).
+
+    It sets a ``route=<server>`` cookie (``RouteCookie``) so that nginx can route sticky clients.
+    """
     base = strategy_spec(strategy)
     spec = StrategySpec(base.strategy, {**base.options, **options})
     store = SessionStore.from_env(prefix=STORE_PREFIX, isolate=False) if spec.needs_store else None
     context = ServerContext(name=server, ids=SecretIds(), store=store)
-    return create_shop(spec.build(context), accounts=Accounts.for_users(DEMO_USERS))
+    app = create_shop(spec.build(context), accounts=Accounts.for_users(DEMO_USERS))
+    app.wsgi_app = RouteCookie(app.wsgi_app, server)  # type: ignore[method-assign]  # Flask's documented way to add WSGI middleware
+    return app
 
 
 __all__ = ["STORE_PREFIX", "create_app"]
