@@ -3,16 +3,50 @@
 A lesson's test module lists its solutions and wrong answers and takes the four tests:
 
     (test_every_exercise_is_covered, test_solution_accepted, test_wrong_answer_rejected_with_feedback,
-     test_none_is_not_answered_yet_and_a_hint_exists) = contract_tests("02", SOLUTIONS, WRONG)
+     test_none_is_not_answered_yet_and_a_hint_exists, test_odd_answers_get_feedback) = contract_tests(
+        "02", SOLUTIONS, WRONG)
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+import numpy as np
 import pytest
 
 import labsupport as lab
+
+
+class Hostile:
+    """An answer that raises from everything a check might do with it."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise RuntimeError(f"hostile {name}")
+
+    def __repr__(self) -> str:
+        raise RuntimeError("hostile repr")
+
+    def __eq__(self, other: object) -> bool:
+        raise RuntimeError("hostile eq")
+
+    def __hash__(self) -> int:
+        raise RuntimeError("hostile hash")
+
+    def __bool__(self) -> bool:
+        raise RuntimeError("hostile bool")
+
+    def __call__(self, *args: Any) -> Any:
+        raise RuntimeError("hostile call")
+
+
+def _raises(*args: Any) -> Any:
+    raise ValueError("the learner's function failed")
+
+
+ODD_ANSWERS: tuple[Any, ...] = ("", "  ", "nan", [], {}, (), set(), 0, -1, 10**30, float("nan"), float("inf"), True,
+                                b"\xff", np.array([1.0, 2.0]), np.float64(0.5), object(), Hostile(), _raises,
+                                lambda *args: None, [None], {"a": 1}, 1j)
+"""Answers of every odd kind: each check must answer them with feedback, never raise."""
 
 
 def contract_tests(lesson: str, solutions: Mapping[str, Sequence[Any]],
@@ -48,5 +82,12 @@ def contract_tests(lesson: str, solutions: Mapping[str, Sequence[Any]],
         assert "[not answered yet]" in repr(verdict)
         assert str(lab.hint(key)).startswith(f"Hint for {key}")
 
+    @pytest.mark.parametrize("key", sorted(solutions))
+    def test_odd_answers_get_feedback(key: str) -> None:
+        for answer in ODD_ANSWERS:
+            verdict = lab.check(key, answer)
+            assert verdict.status in {"not yet", "correct"} and verdict.message, (key, type(answer))
+            assert isinstance(repr(verdict), str)
+
     return (test_every_exercise_is_covered, test_solution_accepted, test_wrong_answer_rejected_with_feedback,
-            test_none_is_not_answered_yet_and_a_hint_exists)
+            test_none_is_not_answered_yet_and_a_hint_exists, test_odd_answers_get_feedback)

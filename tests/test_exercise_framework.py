@@ -241,3 +241,11 @@ def test_a_learners_exception_that_cannot_be_printed_is_still_feedback() -> None
 
     with pytest.raises(Wrong, match="your function\\(\\) raised Unprintable"):
         call_learner(learners)
+
+
+def test_a_failing_assert_in_a_helper_module_still_fails_under_python_O() -> None:
+    from exercise_contract import contract_tests
+
+    covered = contract_tests("99", {"99.1": [1]}, {"99.1": [2]})[0]  # lesson 99 has no exercises
+    with pytest.raises(AssertionError):
+        covered()

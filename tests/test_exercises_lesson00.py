@@ -18,7 +18,8 @@ CASES: dict[str, tuple[Any, list[Any]]] = {
 
 
 (test_every_exercise_is_covered, test_solution_accepted, test_wrong_answer_rejected_with_feedback,
- test_none_is_not_answered_yet_and_a_hint_exists) = contract_tests("00", {k: [solution] for k, (solution, _) in CASES.items()}, {k: wrongs for k, (_, wrongs) in CASES.items()})
+ test_none_is_not_answered_yet_and_a_hint_exists, test_odd_answers_get_feedback) = contract_tests(
+    "00", {k: [solution] for k, (solution, _) in CASES.items()}, {k: wrongs for k, (_, wrongs) in CASES.items()})
 
 
 def test_answers_are_measured_in_the_simulator() -> None:

@@ -22,7 +22,8 @@ WRONG: dict[str, list[Any]] = {
 
 
 (test_every_exercise_is_covered, test_solution_accepted, test_wrong_answer_rejected_with_feedback,
- test_none_is_not_answered_yet_and_a_hint_exists) = contract_tests("01", {k: [v] for k, v in SOLUTIONS.items()}, WRONG)
+ test_none_is_not_answered_yet_and_a_hint_exists, test_odd_answers_get_feedback) = contract_tests(
+    "01", {k: [v] for k, v in SOLUTIONS.items()}, WRONG)
 
 
 def test_answers_are_computed_from_the_simulators() -> None:

@@ -29,7 +29,8 @@ ALSO_RIGHT: dict[str, list[Any]] = {
 
 
 (test_every_exercise_is_covered, test_solution_accepted, test_wrong_answer_rejected_with_feedback,
- test_none_is_not_answered_yet_and_a_hint_exists) = contract_tests("06", {k: [v] for k, v in SOLUTIONS.items()}, WRONG)
+ test_none_is_not_answered_yet_and_a_hint_exists, test_odd_answers_get_feedback) = contract_tests(
+    "06", {k: [v] for k, v in SOLUTIONS.items()}, WRONG)
 
 
 def test_expected_answers_come_from_the_simulator_and_the_model() -> None:

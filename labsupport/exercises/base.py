@@ -88,6 +88,19 @@ def _describe_value(value: Any, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+def number_or_none(answer: Any) -> float | None:
+    """``answer`` as a float when it is a real number (not a bool, not NaN), else ``None``: safe to compare."""
+    if isinstance(answer, bool) or not isinstance(answer, numbers.Real):
+        return None
+    value = float(answer)
+    return None if math.isnan(value) else value
+
+
+def shown(value: Any) -> str:
+    """A short ``repr`` of a learner's answer for feedback, even one whose ``repr`` fails."""
+    return _describe_value(value)
+
+
 def expect_number(answer: Any, expected: float, *, tolerance: float, what: str) -> float:
     """``answer`` as a float within ``tolerance`` of ``expected``, else ``Wrong`` with a nudge."""
     if isinstance(answer, bool) or not isinstance(answer, numbers.Real):

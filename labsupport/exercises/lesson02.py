@@ -6,7 +6,7 @@ from typing import Any
 
 from .. import experiments
 from ..balancer import POLICIES
-from .base import Exercise, Wrong, call_learner, expect_choice, expect_number
+from .base import Exercise, Wrong, call_learner, expect_choice, expect_number, shown
 
 CASES = [(1, 5), (2, 2), (3, 3), (4, 5), (8, 2)]
 
@@ -45,7 +45,7 @@ def _fewest_remapped(answer: Any) -> str:
 def _replication_messages(answer: Any) -> str:
     row = experiments.replication_traffic(servers=[6], users=50, steps=3)[0]
     if isinstance(answer, bool) or not isinstance(answer, int):
-        raise Wrong(f"answer with a whole number of messages, got {answer!r}.")
+        raise Wrong(f"answer with a whole number of messages, got {shown(answer)}.")
     if answer != row["replication messages"]:
         raise Wrong(f"{answer} is not it. Each of the {row['session writes']} session writes goes to every other server.")
     return f"{row['session writes']} writes x 5 peers = {answer} messages."

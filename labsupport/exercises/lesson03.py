@@ -13,7 +13,7 @@ from werkzeug.test import Client
 from ..clock import SimClock
 from ..scenario import Lab
 from ..tokens import TokenKeys, Tokens
-from .base import Exercise, Wrong, expect_choice, expect_number
+from .base import Exercise, Wrong, expect_choice, expect_number, number_or_none
 
 READ_CARTS: tuple[list[str], ...] = ([], ["tea"], ["tea", "cakes"], ["ab"], ["café", "crème brûlée"], ["x" * 64] * 3)
 """Exercise 03.1: carts of different lengths, so the payloads need every kind of base64 padding."""
@@ -81,7 +81,7 @@ def smallest_leeway(*, lifetime: int = LATE["lifetime"], presented_after: int = 
 def _check_leeway(answer: Any) -> str:
     expected = smallest_leeway()
     late = LATE["presented_after"] - LATE["lifetime"]
-    if answer == late:
+    if number_or_none(answer) == late:
         raise Wrong(f"with leeway={late} PyJWT still refuses: it counts a token as expired when "
                     "exp <= now - leeway, so the boundary itself is already too late.")
     expect_number(answer, expected, tolerance=0, what="the smallest leeway")

@@ -15,7 +15,7 @@ from ..clock import SimClock
 from ..revocation_experiments import MODELLED_RTT_MS, PAGE, bearer, revocable_lab, steady_denylist, store_round_trips
 from ..scenario import Lab
 from ..sessions.jwt_stateless import JWTSessions
-from .base import Exercise, Wrong, expect_number
+from .base import Exercise, Wrong, expect_number, number_or_none
 
 STOLEN = {"lifetime": 600, "stolen_at": 120, "logout_at": 420}
 """Exercise 05.1: a 10-minute access token, copied 2 minutes after login; the user logs out at minute 7."""
@@ -42,12 +42,13 @@ def usable_after_logout(*, lifetime: int = STOLEN["lifetime"], stolen_at: int = 
 def _check_after_logout(answer: Any) -> str:
     expected = usable_after_logout()
     lifetime, stolen_at, logout_at = STOLEN["lifetime"], STOLEN["stolen_at"], STOLEN["logout_at"]
-    if answer == 0:
+    value = number_or_none(answer)
+    if value == 0:
         raise Wrong("0 would need a server that remembers the logout. The stateless shop forgets nothing: "
                     "its logout answered 200 and changed no state anywhere.")
-    if answer == lifetime:
+    if value == lifetime:
         raise Wrong(f"{lifetime} s is the token's whole life, but it was already {logout_at} s old at the logout.")
-    if answer == lifetime - stolen_at:
+    if value == lifetime - stolen_at:
         raise Wrong("when the thief copied the token does not matter: it is the same token, with the same exp.")
     expect_number(answer, expected, tolerance=0, what="the seconds after the logout")
     return (f"{expected} s: the copy works until the exp written inside it ({lifetime} s after login), whatever "
@@ -160,9 +161,10 @@ def visit_round_trips(visit: Sequence[tuple[str, int]] = VISIT) -> int:
 def _check_round_trips(answer: Any) -> str:
     expected = visit_round_trips()
     requests = sum(times for _, times in VISIT)
-    if answer == 0:
+    value = number_or_none(answer)
+    if value == 0:
         raise Wrong("0 is plain stateless JWT; jwt-revocable asks the store on every request.")
-    if answer == requests:
+    if value == requests:
         raise Wrong(f"{requests} counts one lookup per request, but a request that hands out new tokens also "
                     "goes to the store to record the token family (and a login first reads the user's token version).")
     expect_number(answer, expected, tolerance=0, what="the number of store round trips")

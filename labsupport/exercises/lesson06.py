@@ -11,7 +11,7 @@ from .. import store_experiments
 from ..clients import SimUser
 from ..clock import SimClock
 from ..sessions.store import DEFAULT_TTL
-from .base import Exercise, Wrong, expect_number
+from .base import Exercise, Wrong, expect_number, number_or_none
 
 GUESS_SETUP = {"bits": 20, "live_sessions": 500}
 """Exercise 06.1: 20-bit session ids, 500 live sessions."""
@@ -83,7 +83,7 @@ def keys_left_after_logout_everywhere() -> int:
 
 def _check_keys_left(answer: Any) -> str:
     expected = keys_left_after_logout_everywhere()
-    if answer == 0:
+    if number_or_none(answer) == 0:
         raise Wrong("log out everywhere ends *user000's* sessions, on every device. Whose session is not theirs?")
     expect_number(answer, expected, tolerance=0, what="session keys left")
     return (f"{expected}: user001's. user000's three session keys were listed in their index set and deleted "
