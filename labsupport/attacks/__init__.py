@@ -28,6 +28,7 @@ from .common import (
     Rejected,
     b64url_decode,
     b64url_encode,
+    split_token,
 )
 from .compare import side_by_side
 from .cracking import COMMON_SECRETS, CrackResult, crack_hs256
@@ -68,6 +69,8 @@ from .modulus import (
     MAX_EXPONENT,
     ORDERS_AUDIENCE,
     PEM_FORMS,
+    SHA256_DIGEST_INFO,
+    SMALL_FACTOR_LIMIT,
     ModulusRecovery,
     RecoveryFailed,
     confusion_tokens,
@@ -78,11 +81,12 @@ from .modulus import (
 __all__ = [
     "ATTACKER_JWKS_URL", "COMMON_SECRETS", "ED25519_ORDER", "KEY_FOLDER", "MAX_EXPONENT", "NONE_CASINGS",
     "ORDERS_AUDIENCE", "OTHER_AUDIENCE", "P256_ORDER", "PEM_FORMS", "REQUIRED_CLAIMS", "ROBOTS_TXT",
-    "ROBOTS_TXT_PATH", "SHOP_AUDIENCE", "SHOP_ISSUER", "SHOP_JWKS_URL", "SHOP_KID", "STAFF_AUDIENCE",
-    "STAFF_KID", "TRAVERSAL_KID", "CrackResult", "JtiDenylist", "ModulusRecovery", "RecoveryFailed",
-    "Rejected", "TokenHashDenylist", "b64url_decode", "b64url_encode", "confusion_tokens", "crack_hs256",
-    "fake_web", "forge_unsigned", "jwks_document", "key_folder", "kid_path", "malleability_comparison",
-    "malleate_ed25519", "malleate_es256", "pkcs1_v15_sha256", "public_jwk", "recover_rsa_modulus",
-    "side_by_side", "sign_hs256", "sign_with_embedded_jwk", "sign_with_jku", "staff_keys", "tamper",
+    "ROBOTS_TXT_PATH", "SHA256_DIGEST_INFO", "SHOP_AUDIENCE", "SHOP_ISSUER", "SHOP_JWKS_URL", "SHOP_KID",
+    "SMALL_FACTOR_LIMIT", "STAFF_AUDIENCE", "STAFF_KID", "TRAVERSAL_KID", "CrackResult", "JtiDenylist",
+    "ModulusRecovery", "RecoveryFailed", "Rejected", "TokenHashDenylist", "b64url_decode",
+    "b64url_encode", "confusion_tokens", "crack_hs256", "fake_web", "forge_unsigned", "jwks_document",
+    "key_folder", "kid_path", "malleability_comparison", "malleate_ed25519", "malleate_es256",
+    "pkcs1_v15_sha256", "public_jwk", "recover_rsa_modulus", "side_by_side", "sign_hs256",
+    "sign_with_embedded_jwk", "sign_with_jku", "split_token", "staff_keys", "tamper",
     "verify_with_header_jwk", "verify_with_jku", "verify_with_kid_path", "vulnerable_verify",
 ]

@@ -92,6 +92,7 @@ def decode_strictly(token: str, key: Any, *, algorithm: str, audience: str, issu
 
 
 __all__ = [
-    "OTHER_AUDIENCE", "REQUIRED_CLAIMS", "SHOP_AUDIENCE", "SHOP_ISSUER", "Rejected", "as_bytes",
-    "b64url_decode", "b64url_encode", "decode_strictly", "json_segment", "split_token",
+    "OTHER_AUDIENCE", "REQUIRED_CLAIMS", "SHOP_AUDIENCE", "SHOP_ISSUER", "Rejected", "b64url_decode",
+    "b64url_encode", "split_token",
 ]
+"""The names the package re-exports; ``as_bytes``, ``json_segment`` and ``decode_strictly`` serve its modules."""

@@ -189,6 +189,6 @@ def malleability_comparison() -> Table:
 
 
 __all__ = [
-    "ED25519_ORDER", "P256_ORDER", "JtiDenylist", "TokenHashDenylist", "Verifier", "malleability_comparison",
+    "ED25519_ORDER", "P256_ORDER", "JtiDenylist", "TokenHashDenylist", "malleability_comparison",
     "malleate_ed25519", "malleate_es256",
 ]

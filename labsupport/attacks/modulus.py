@@ -49,7 +49,8 @@ class RecoveryFailed(LabError):
 
 
 def pkcs1_v15_sha256(signing_input: bytes, length: int) -> int:
-    """EMSA-PKCS1-v1_5 of ``signing_input`` with SHA-256, ``length`` bytes, as an integer: the ``m`` of ``s**e == m``."""
+    """EMSA-PKCS1-v1_5 of ``signing_input`` with SHA-256, ``length`` bytes long, as an integer:
+    the ``m`` of ``s**e == m (mod n)``."""
     digest_info = SHA256_DIGEST_INFO + hashlib.sha256(signing_input).digest()
     padding = length - len(digest_info) - 3
     if padding < 8:
@@ -124,7 +125,8 @@ def recover_rsa_modulus(tokens: Sequence[str], *, exponent: int = 3) -> ModulusR
         while modulus % d == 0:
             modulus //= d
             cofactor *= d
-    if not 8 * (length - 1) < modulus.bit_length() <= 8 * length or not all(pow(s, exponent, modulus) == m for s, m, _ in pairs):
+    fits = 8 * (length - 1) < modulus.bit_length() <= 8 * length
+    if not fits or not all(pow(s, exponent, modulus) == m for s, m, _ in pairs):
         raise RecoveryFailed(f"no {8 * length}-bit modulus with e = {exponent} fits these tokens")
     return ModulusRecovery(modulus=modulus, exponent=exponent, cofactor=cofactor, tokens=len(pairs))
 

@@ -214,11 +214,13 @@ def pinned_field_verdicts() -> dict[str, str]:
 
 
 def _check_header_field(answer: Any) -> str:
+    if not isinstance(answer, str) or answer.strip().lower() not in HEADER_FIELDS:
+        raise Wrong(f"answer with one of {', '.join(repr(f) for f in HEADER_FIELDS)}: the name of a header field.")
     verdicts = pinned_field_verdicts()
     stoppers = [field for field, verdict in verdicts.items() if verdict.startswith("rejected")]
     if len(stoppers) != 1:
         raise RuntimeError(f"expected exactly one header field to stop the jku attack, measured {verdicts}")
-    choice = answer.strip().lower() if isinstance(answer, str) else None
+    choice = answer.strip().lower()
     if choice in WHY_NOT_FIELD and choice != stoppers[0]:
         measured = (f" Measured: with {choice} written as the login service writes it, the vulnerable verifier "
                     f"still {verdicts[choice]} the token." if choice in verdicts else "")
@@ -262,7 +264,8 @@ def _staff_hardened_rejects(token: str) -> str | None:
 def _kid_rejection_feedback(reason: str, header: dict[str, Any]) -> str:
     kid = header.get("kid")
     if reason == "no kid in the header":
-        return "the token has no kid, so the verifier has no file to read. lab.attacks.sign_hs256(claims, key, kid=...) adds one."
+        return ("the token has no kid, so the verifier has no file to read. "
+                "lab.attacks.sign_hs256(claims, key, kid=...) adds one.")
     if isinstance(kid, str) and reason.startswith("no key file"):
         return (f"your kid {kid!r} names {attacks.kid_path(kid)}, which is not on the staff API's disk. Which "
                 "file exists on every Unix machine, and is always empty?")
@@ -323,8 +326,8 @@ def _check_modulus(answer: Any) -> str:
     if isinstance(answer, bool) or not isinstance(answer, int):
         raise Wrong(f"answer with the modulus n as a Python int, not {type(answer).__name__}.")
     n = _modulus_of(small_exponent_rsa_private_key())
-    recovery = attacks.recover_rsa_modulus(order_service_tokens())
     if answer == n:
+        recovery = attacks.recover_rsa_modulus(order_service_tokens())
         return (f"that is the order service's modulus: {n.bit_length()} bits, with e = {recovery.exponent}. From two "
                 f"of its tokens the gcd of s**3 - m was n times {recovery.cofactor}. With n, the attacker writes the "
                 "key as PEM in both forms and tries HS/RS confusion with each: the key was never secret, "
@@ -336,7 +339,7 @@ def _check_modulus(answer: Any) -> str:
         raise Wrong("that is the attacker's own key. Recover the order service's from its tokens.")
     if answer > n and answer % n == 0:
         raise Wrong(f"that is n times {answer // n}: the gcd leaves a small factor beside n. Divide out small "
-                    f"numbers until it has as many bits as the signatures ({recovery.bits}).")
+                    f"numbers until it has as many bits as the signatures ({n.bit_length()}).")
     if answer <= 1:
         raise Wrong("a modulus is a large positive number, as many bits as a signature.")
     raise Wrong(f"that number ({answer.bit_length()} bits) is not the order service's modulus: for its tokens, "
