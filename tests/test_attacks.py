@@ -23,7 +23,6 @@ from attack_support import (
     ATTACKER_KEY,
     ORDERS_KEY,
     ORDERS_PEM,
-    PRIVATE_KEY,
     PUBLIC_PEM,
     claims,
     hardened,

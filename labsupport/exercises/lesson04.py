@@ -225,9 +225,10 @@ def _check_header_field(answer: Any) -> str:
         measured = (f" Measured: with {choice} written as the login service writes it, the vulnerable verifier "
                     f"still {verdicts[choice]} the token." if choice in verdicts else "")
         raise Wrong(f"not {choice}: {WHY_NOT_FIELD[choice]}{measured}")
-    expect_choice(answer, stoppers[0], list(HEADER_FIELDS))
-    return (f"{stoppers[0]}: with it pinned to the login service's own URL the forged token is "
-            f"{verdicts[stoppers[0]]}; with any other field pinned it is still accepted. The fix keeps keys "
+    field = stoppers[0]
+    expect_choice(answer, field, list(HEADER_FIELDS))
+    return (f"{field}: written as the login service writes it ({GENUINE_HEADER[field]!r}), the forged token is "
+            f"{verdicts[field]}; with any other field written so, it is still accepted. The fix keeps keys "
             "out of the token's hands: verify with keys fixed at configuration (PUBLIC_PEM, or the JWK Set of "
             "one allow-listed URL), never with a key the header carries (jwk) or points to (jku).")
 
@@ -273,7 +274,10 @@ def _kid_rejection_feedback(reason: str, header: dict[str, Any]) -> str:
         contents = attacks.key_folder().get(attacks.kid_path(kid), b"")
         return (f"your kid names {attacks.kid_path(kid)}, whose {len(contents)} bytes are the HMAC key, but the "
                 "token was signed with other bytes. Sign with exactly the contents of the file the kid names.")
-    if reason.startswith("InvalidAudienceError") or reason.startswith("InvalidIssuerError") or "claim" in reason:
+    if reason.startswith(_TIME_ERRORS):
+        return (f"{reason}. Mint the claims inside `with lab.SimClock():`, with iat now and exp a few minutes "
+                "later (now = int(time.time())).")
+    if reason.startswith(("InvalidAudienceError", "InvalidIssuerError")) or "claim" in reason:
         return (f"the verifier checked the signature and then the claims: {reason}. The staff API wants sub, "
                 f"role, iss {attacks.SHOP_ISSUER!r}, aud {attacks.STAFF_AUDIENCE!r}, iat and exp.")
     return reason.rstrip(".") + "."
