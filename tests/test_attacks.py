@@ -1,5 +1,7 @@
-"""The attack lab's module (lesson 04): each attack beats the vulnerable verifier and not PyJWT used
-the hardened way; the cracker finds weak secrets and only those; nothing else imports the module."""
+"""The attack lab's package (lesson 04): each classic attack beats the vulnerable verifier and
+not PyJWT used the hardened way; the cracker finds weak secrets and only those; nothing else imports
+the package; and every later attack family, side by side, beats its vulnerable verifier and not
+the hardened one. Each later family's details are tested in test_attacks_<family>.py."""
 from __future__ import annotations
 
 import ast
@@ -17,43 +19,57 @@ from hypothesis import strategies as st
 from matplotlib.figure import Figure
 
 import labsupport as lab
+from attack_support import (
+    ATTACKER_KEY,
+    ORDERS_KEY,
+    ORDERS_PEM,
+    PUBLIC_PEM,
+    claims,
+    hardened,
+    hardened_orders,
+    hardened_staff,
+    mint,
+)
 from labsupport import attacks
 from labsupport.attacks import Rejected, vulnerable_verify
 
-PRIVATE_KEY = lab.keys.rsa_private_key()
-PUBLIC_PEM = lab.keys.public_pem(PRIVATE_KEY)
-REQUIRED = ["exp", "iat", "sub", "aud", "iss"]
 PACKAGE = Path(lab.__file__).parent
-ALLOWED_IMPORTERS = {"__init__.py", "attacks.py", "exercises/lesson04.py"}
-"""The re-export, the module itself, and the attack lab's own exercise checks."""
-
-
-def hardened(token: str, key: str | bytes = PUBLIC_PEM, *, algorithm: str = "RS256",
-             audience: str = attacks.SHOP_AUDIENCE, issuer: str = attacks.SHOP_ISSUER) -> dict[str, Any]:
-    """The lesson's hardened verifier: PyJWT alone, algorithm pinned, audience, issuer, required claims."""
-    return jwt.decode(token, key, algorithms=[algorithm], audience=audience, issuer=issuer,
-                      options={"require": REQUIRED})
-
-
-def claims(sub: str = "ana", role: str = "customer", *, lifetime: int | None = 900, **extra: Any) -> dict[str, Any]:
-    now = int(time.time())
-    out: dict[str, Any] = {"sub": sub, "role": role, "iss": attacks.SHOP_ISSUER, "aud": attacks.SHOP_AUDIENCE,
-                           "iat": now}
-    if lifetime is not None:
-        out["exp"] = now + lifetime
-    return {**out, **extra}
-
-
-def mint(**kwargs: Any) -> str:
-    return jwt.encode(claims(**kwargs), PRIVATE_KEY, algorithm="RS256")
+ALLOWED_IMPORTERS = {"__init__.py", "exercises/lesson04.py"}
+"""The re-export and the attack lab's own exercise checks (besides the package's own modules)."""
+MARKER = "DELIBERATELY VULNERABLE - for the attack lab only; used by nothing else"
 
 
 # --- the marking ----------------------------------------------------------------------------
 
-def test_module_and_verifier_are_marked_deliberately_vulnerable() -> None:
-    marker = "DELIBERATELY VULNERABLE - for the attack lab only; used by nothing else"
-    assert attacks.__doc__ is not None and attacks.__doc__.startswith(marker)
-    assert vulnerable_verify.__doc__ is not None and vulnerable_verify.__doc__.startswith(marker)
+def test_package_and_verifier_are_marked_deliberately_vulnerable() -> None:
+    assert attacks.__doc__ is not None and attacks.__doc__.startswith(MARKER)
+    assert vulnerable_verify.__doc__ is not None and vulnerable_verify.__doc__.startswith(MARKER)
+
+
+def test_every_module_of_the_package_is_marked_deliberately_vulnerable() -> None:
+    modules = sorted((PACKAGE / "attacks").glob("*.py"))
+    assert len(modules) >= 8
+    for file in modules:
+        doc = ast.get_docstring(ast.parse(file.read_text(encoding="utf-8")))
+        assert doc is not None and doc.startswith(MARKER), file.name
+
+
+@pytest.mark.parametrize("name", ["vulnerable_verify", "verify_with_header_jwk", "verify_with_jku",
+                                  "verify_with_kid_path", "TokenHashDenylist"])
+def test_each_deliberate_mistake_is_marked_where_it_is_defined(name: str) -> None:
+    doc = getattr(attacks, name).__doc__
+    assert doc is not None and doc.startswith(MARKER)
+
+
+def test_the_package_re_exports_every_public_name_of_its_modules() -> None:
+    import importlib
+    for file in sorted((PACKAGE / "attacks").glob("*.py")):
+        if file.stem == "__init__":
+            continue
+        module = importlib.import_module(f"labsupport.attacks.{file.stem}")
+        for name in module.__all__:
+            assert getattr(attacks, name) is getattr(module, name), f"{file.stem}.{name}"
+            assert name in attacks.__all__, name
 
 
 def _imports_attacks(source: str, path: str) -> bool:
@@ -113,13 +129,15 @@ def test_nothing_else_in_labsupport_imports_attacks() -> None:
     offenders = []
     for file in sorted(PACKAGE.rglob("*.py")):
         rel = file.relative_to(PACKAGE).as_posix()
+        if rel.startswith("attacks/"):
+            continue  # the package's own modules
         if rel not in ALLOWED_IMPORTERS and _imports_attacks(file.read_text(encoding="utf-8"), rel):
             offenders.append(rel)
     assert offenders == [], f"only the attack lab may use the deliberately vulnerable verifier: {offenders}"
 
 
 def test_the_allowed_importers_really_import_it_so_the_list_cannot_go_stale() -> None:
-    for rel in ALLOWED_IMPORTERS - {"attacks.py"}:
+    for rel in ALLOWED_IMPORTERS:
         assert _imports_attacks((PACKAGE / rel).read_text(encoding="utf-8"), rel), rel
 
 
@@ -266,6 +284,73 @@ def test_a_weak_secret_is_cracked_and_its_forgery_beats_even_the_hardened_verifi
     assert record["reason"] == "PyJWT warned: InsecureKeyLengthWarning"
 
 
+# --- the later families, side by side ----------------------------------------------------------
+
+def _staff(**extra: Any) -> dict[str, Any]:
+    return claims("mallory", "admin", audience=attacks.STAFF_AUDIENCE, **extra)
+
+
+def _orders_confusion() -> str:
+    genuine = [jwt.encode(claims(sub, audience=attacks.ORDERS_AUDIENCE), ORDERS_KEY, algorithm="RS256")
+               for sub in ("ana", "bob")]
+    forms = attacks.confusion_tokens(claims("mallory", "admin", audience=attacks.ORDERS_AUDIENCE),
+                                     attacks.recover_rsa_modulus(genuine))
+    return forms["SubjectPublicKeyInfo (BEGIN PUBLIC KEY)"]
+
+
+LATER: dict[str, tuple[Callable[[], str], Callable[[str], Any], Callable[[str], Any], str]] = {
+    "jwk header injection": (
+        lambda: attacks.sign_with_embedded_jwk(claims("mallory", "admin"), ATTACKER_KEY),
+        attacks.verify_with_header_jwk, hardened, "InvalidSignatureError: Signature verification failed"),
+    "jku header injection": (
+        lambda: attacks.sign_with_jku(claims("mallory", "admin"), ATTACKER_KEY),
+        lambda token: attacks.verify_with_jku(token, fetch=attacks.fake_web()), hardened,
+        "InvalidSignatureError: Signature verification failed"),
+    "kid path traversal to /dev/null": (
+        lambda: attacks.sign_hs256(_staff(), b"", kid=attacks.TRAVERSAL_KID),
+        attacks.verify_with_kid_path, hardened_staff, "InvalidKeyError: unknown kid '../../../../dev/null'"),
+    "kid naming a public file": (
+        lambda: attacks.sign_hs256(_staff(), attacks.ROBOTS_TXT, kid=attacks.ROBOTS_TXT_PATH),
+        attacks.verify_with_kid_path, hardened_staff,
+        f"InvalidKeyError: unknown kid {attacks.ROBOTS_TXT_PATH!r}"),
+    "HS/RS confusion, key recovered from two tokens": (
+        _orders_confusion, lambda token: attacks.vulnerable_verify(token, ORDERS_PEM), hardened_orders,
+        "InvalidAlgorithmError: The specified alg value is not allowed"),
+}
+
+
+@pytest.mark.parametrize("name", list(LATER))
+def test_each_later_attack_beats_its_vulnerable_verifier_and_not_the_hardened_one(name: str) -> None:
+    make, vulnerable, strict, reason = LATER[name]
+    with lab.SimClock():
+        token = make()
+        assert vulnerable(token)["role"] == "admin"
+        with pytest.raises(jwt.PyJWTError):
+            strict(token)
+        record = attacks.side_by_side(name, token, vulnerable=vulnerable, hardened=strict)
+    assert record == {"attack": name, "vulnerable": "accepted", "vulnerable reason": "",
+                      "hardened": "rejected", "reason": reason}
+
+
+@pytest.mark.parametrize("name", list(LATER))
+def test_each_later_vulnerable_verifier_still_rejects_a_plain_tamper(name: str) -> None:
+    """Each has one named mistake, not none: a tampered token fails its signature check."""
+    make, vulnerable, _, _ = LATER[name]
+    with lab.SimClock():
+        tampered = attacks.tamper(make(), sub="someone-else")
+        with pytest.raises(Rejected, match="signature|Signature"):
+            vulnerable(tampered)
+
+
+def test_the_later_rows_have_the_shape_of_the_classic_ones() -> None:
+    with lab.SimClock():
+        classic = attacks.side_by_side("alg none", attacks.forge_unsigned(claims()), vulnerable_key=PUBLIC_PEM,
+                                       hardened=hardened)
+        later = attacks.side_by_side("jwk", LATER["jwk header injection"][0](),
+                                     vulnerable=attacks.verify_with_header_jwk, hardened=hardened)
+    assert list(classic) == list(later) == ["attack", "vulnerable", "vulnerable reason", "hardened", "reason"]
+
+
 # --- the cracker ----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("secret", ["secret", "password", "changeme", "your-256-bit-secret", "shhhhh"])
@@ -339,6 +424,11 @@ def test_b64url_round_trips_without_padding(value: bytes) -> None:
     text = attacks.b64url_encode(value)
     assert "=" not in text and "+" not in text and "/" not in text
     assert attacks.b64url_decode(text) == value
+
+
+def test_side_by_side_needs_a_key_or_a_vulnerable_verifier() -> None:
+    with pytest.raises(lab.LabError, match="vulnerable_key"):
+        attacks.side_by_side("x", attacks.forge_unsigned({}), hardened=hardened)
 
 
 def test_side_by_side_lets_a_bug_in_the_hardened_callable_surface() -> None:
