@@ -24,6 +24,7 @@ NONE_CASINGS: tuple[str, ...] = ("none", "None", "NONE", "nOnE")
 """Spellings of ``alg: none`` that careless verifiers accept (a case-insensitive compare)."""
 
 
+# shown in lesson 04
 def vulnerable_verify(token: str, key: str | bytes) -> dict[str, Any]:
     """DELIBERATELY VULNERABLE - for the attack lab only; used by nothing else.
 
@@ -71,6 +72,7 @@ def forge_unsigned(claims: Mapping[str, Any], *, alg: str = "none") -> str:
     return f"{json_segment({'alg': alg, 'typ': 'JWT'})}.{json_segment(claims)}."
 
 
+# shown in lesson 04
 def sign_hs256(claims: Mapping[str, Any], secret: str | bytes, *, kid: str | None = None) -> str:
     """An HS256 token signed by hand with ``secret``: any bytes, even a public key's PEM text or nothing.
 

@@ -35,6 +35,7 @@ class CrackResult:
         return self.secret is not None
 
 
+# shown in lesson 04
 def crack_hs256(token: str, words: Iterable[str] = COMMON_SECRETS) -> CrackResult:
     """Try each word as the HMAC secret of an HS256 token; stop at the first that signs it.
 
