@@ -103,10 +103,9 @@ class RevocableJWTSessions(JWTSessions):
         return min(remaining_lifetime(claims, leeway=self.tokens.leeway), self.longest_lifetime)
 
     def revoke(self, claims: Mapping[str, Any], *, why: str = "revoked") -> str:
-        """Put one token on the denylist until it expires anyway; returns the key written."""
-        key = self.deny_key(claims["jti"])
-        self._call(self.redis.set, key, why, ex=self.deny_ttl(claims))
-        return key
+        """Put one token on the denylist until it expires anyway; returns the key written (after the prefix)."""
+        self._call(self.redis.set, self.deny_key(claims["jti"]), why, ex=self.deny_ttl(claims))
+        return f"deny:{claims['jti']}"
 
     def end(self, app: Flask, session: Session, request: Request, response: Response) -> Fields:
         """Deny the access token that asked, and end its family (the refresh token dies with it)."""
