@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -146,8 +148,19 @@ def test_lab_check_with_an_unknown_key_is_not_yet() -> None:
     for key in ["99.9", "", "02.1 ", 3, None]:
         verdict = lab.check(key, 0.25)  # type: ignore[arg-type]
         assert verdict.status == "not yet" and not verdict
-        assert "there is no exercise" in verdict.message
-        assert all(k in verdict.message for k in EXERCISES)
+        assert "there is no exercise" in verdict.message and "keys look like '02.1'" in verdict.message
+    verdict = lab.check("02.9", 0.25)
+    assert verdict.message == "there is no exercise '02.9'; lesson 02 has 02.1, 02.2, 02.3, 02.4"
+
+
+def test_checking_an_exercise_loads_only_its_own_lesson() -> None:
+    code = ("import sys, labsupport as lab; lab.check('02.1', None); lab.check('03.9', 1); lab.hint('06.2'); "
+            "print(sorted(m for m in sys.modules if m.startswith('labsupport.exercises.lesson') "
+            "or m == 'labsupport.attacks'))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(["labsupport.exercises.lesson02", "labsupport.exercises.lesson03",
+                                         "labsupport.exercises.lesson06"])
 
 
 def test_lab_check_and_hint_find_a_registered_exercise(monkeypatch: pytest.MonkeyPatch) -> None:
