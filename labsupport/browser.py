@@ -1,0 +1,78 @@
+"""A simulated user's browser: one cookie jar and a lean way to send a request through WSGI (lesson 00).
+
+``Browser`` is werkzeug's test ``Client``: its cookie jar, its ``Set-Cookie`` parsing and the
+rules for which cookies go with which request are werkzeug's own. Only the request path is
+leaner than ``Client.open``: the WSGI environ starts from a template built once per browser,
+and the answer is read into a plain werkzeug ``Response``. Every request a simulated user
+makes goes through here, so this is where the simulator spends most of its time on the client side.
+"""
+from __future__ import annotations
+
+import io
+import json as jsonlib
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from werkzeug.test import Client, Cookie, EnvironBuilder
+from werkzeug.wrappers import Response
+
+SERVER_NAME = "localhost"
+"""The host every simulated request is sent to: the balancer's address, as a browser sees it."""
+
+WSGIApp = Callable[..., Iterable[bytes]]
+
+
+class Browser(Client):
+    """One user's browser: werkzeug's cookie jar and cookie parsing, and a lean ``send``.
+
+    ``address`` is the client's own address (``REMOTE_ADDR``), what hash-based balancing keys on.
+    """
+
+    def __init__(self, app: WSGIApp, *, address: str) -> None:
+        super().__init__(app)
+        self.address = address
+        self._template = EnvironBuilder(path="/", environ_base={"REMOTE_ADDR": address}).get_environ()
+        for key in ("CONTENT_TYPE", "CONTENT_LENGTH", "HTTP_COOKIE"):
+            self._template.pop(key, None)
+
+    def send(self, method: str, path: str, *, json: Any = None, headers: Mapping[str, str] | None = None) -> Response:
+        """One request to the app: ``json`` (if given) as the body, the jar's cookies, ``headers``; the answer."""
+        environ = dict(self._template)
+        path, _, query = path.partition("?")
+        environ.update(REQUEST_METHOD=method, PATH_INFO=path, QUERY_STRING=query)
+        body = b"" if json is None else jsonlib.dumps(json).encode()
+        environ["wsgi.input"] = io.BytesIO(body)
+        if json is not None:
+            environ["CONTENT_TYPE"] = "application/json"
+            environ["CONTENT_LENGTH"] = str(len(body))
+        for name, value in (headers or {}).items():
+            environ["HTTP_" + name.upper().replace("-", "_")] = value
+        cookie = "; ".join(c._to_request_header() for c in self._jar() if c._matches_request(SERVER_NAME, path))
+        if cookie:
+            environ["HTTP_COOKIE"] = cookie
+        captured: list[Any] = []
+
+        def start_response(status: str, response_headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            captured[:] = [status, response_headers]
+            return lambda data: None
+
+        chunks = self.application(environ, start_response)
+        try:
+            data = b"".join(chunks)
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
+        status, response_headers = captured
+        response = Response(data, status, response_headers)
+        self._update_cookies_from_response(SERVER_NAME, path, response.headers.getlist("Set-Cookie"))
+        return response
+
+    def _jar(self) -> Iterable[Cookie]:
+        return self._cookies.values() if self._cookies is not None else ()
+
+    def __repr__(self) -> str:
+        return f"Browser({self.address} -> {self.application!r})"
+
+
+__all__ = ["SERVER_NAME", "Browser"]
