@@ -36,3 +36,8 @@ def test_a_check_never_raises_on_odd_answers() -> None:
     for key in CASES:
         for odd in (object(), [], {"a": 1}, float("nan"), -1):
             assert not lab.check(key, odd).ok
+
+
+def test_00_2_each_wrong_server_gets_its_reason() -> None:
+    assert lab.check("00.2", "s1").message.startswith("s1 answered user 0's first request.")
+    assert lab.check("00.2", "s2").message.startswith("s2 answered user 1's request.")

@@ -29,3 +29,9 @@ WRONG: dict[str, list[Any]] = {
 def test_a_function_that_raises_is_feedback_not_a_crash() -> None:
     verdict = lab.check("02.1", lambda servers, steps: 1 / 0)
     assert verdict.status == "not yet" and "ZeroDivisionError" in verdict.message
+
+
+def test_02_3_accepts_only_the_two_hash_policies_and_explains_the_loser() -> None:
+    wrong = lab.check("02.3", "hash-modulo").message
+    assert wrong.startswith("hash-modulo logged out 8") and "hash mod N" in wrong
+    assert "answer with one of 'hash-modulo', 'consistent-hash'" in lab.check("02.3", "sticky").message

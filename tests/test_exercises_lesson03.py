@@ -29,6 +29,7 @@ WRONG: dict[str, list[Any]] = {
         lambda token: read_payload(".".join(token.split(".")[1:])),  # the header's neighbour: signature
         lambda token: json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "==")),  # the header
         lambda token: {"sub": "alice"},
+        lambda token: json.loads(base64.b64decode(token.split(".")[1] + "==")),  # standard alphabet, not base64url
         "not a function",
     ],
     "03.2": [3, 5, 0, 63, "4", True],
@@ -42,10 +43,17 @@ WRONG: dict[str, list[Any]] = {
     "03", {k: [v] for k, v in SOLUTIONS.items()}, WRONG)
 
 
-def test_03_1_samples_need_every_kind_of_padding_and_non_ascii() -> None:
+def test_03_1_samples_need_every_kind_of_padding_base64url_and_non_ascii() -> None:
     samples = lesson03.sample_tokens()
-    assert {len(token.split(".")[1]) % 4 for token, _ in samples} == {0, 2, 3}
+    segments = [token.split(".")[1] for token, _ in samples]
+    assert {len(segment) % 4 for segment in segments} == {0, 2, 3}
+    assert any("-" in segment for segment in segments) and any("_" in segment for segment in segments)
     assert any(not "".join(payload["cart"]).isascii() for _, payload in samples)
+
+
+def test_03_1_a_standard_base64_decoder_is_refused() -> None:
+    verdict = lab.check("03.1", lambda token: json.loads(base64.b64decode(token.split(".")[1] + "==")))
+    assert verdict.status == "not yet"
 
 
 def test_03_1_feedback_points_at_the_padding() -> None:

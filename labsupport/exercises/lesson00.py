@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..scenario import Lab
-from .base import Exercise, expect_choice, expect_number
+from .base import Exercise, Wrong, expect_choice, expect_number
 
 WARM_UP_REQUESTS = 300
 """Exercise 00.1: how many ``GET /`` requests one user sends to a fresh 3-server lab."""
@@ -37,17 +37,29 @@ def _check_requests_per_server(answer: Any) -> str:
             f"measured {counts}. That is the whole exercise pattern: answer, check, hint, solution.")
 
 
-def third_request_server() -> str:
-    """Exercise 00.2, measured: ``Lab(servers=3, users=3, seed=0)``; user 0, user 1, then user 0 send ``GET /``."""
+ROUND_ROBIN_ORDER = ((0, "user 0's first request"), (1, "user 1's request"), (0, "user 0's second request"))
+"""Exercise 00.2: who sends the three ``GET /`` requests, in order."""
+
+
+def round_robin_answers() -> list[tuple[str, str]]:
+    """Exercise 00.2, measured on ``Lab(servers=3, users=3, seed=0)``: (which request, the server that answered it)."""
     lab = Lab(servers=3, users=3, seed=0)
-    first, second = lab.users[0], lab.users[1]
-    first.request("GET", "/")
-    second.request("GET", "/")
-    return str(first.request("GET", "/").headers["X-Served-By"])
+    return [(what, str(lab.users[user].request("GET", "/").headers["X-Served-By"])) for user, what in ROUND_ROBIN_ORDER]
+
+
+def third_request_server() -> str:
+    """Exercise 00.2, measured: the server that answered user 0's second request."""
+    return round_robin_answers()[-1][1]
 
 
 def _check_third_request(answer: Any) -> str:
-    expected = third_request_server()
+    answers = round_robin_answers()
+    expected = answers[-1][1]
+    choice = answer.strip().lower() if isinstance(answer, str) else None
+    other = next((what for what, server in answers[:-1] if server == choice), None)
+    if other is not None:
+        raise Wrong(f"{choice} answered {other}. The balancer deals requests in turn, whoever sends them: "
+                    "user 0's second request is the third request it sees.")
     expect_choice(answer, expected, ["s1", "s2", "s3"])
     return (f"{expected}: round robin counts requests, not users. User 0's second request is the third "
             "request the balancer sees, so it goes to the third server, whoever sent the ones before.")

@@ -9,7 +9,7 @@ from typing import Any
 
 from ..cafe import Cafe
 from ..scenario import Lab
-from .base import Exercise, Wrong, expect_choice, expect_number
+from .base import Exercise, Wrong, expect_choice, expect_number, number_or_none
 
 SHARE_SETUP: dict[str, Any] = {"baristas": 2, "kind": "remembering", "dispatcher": "random",
                                "customers": 1000, "visits": 3, "seed": 11}
@@ -29,7 +29,9 @@ WHY_NOT = {
 }
 
 WHERE_OPTIONS = ("server", "client", "store")
-"""Exercise 01.3: where a signed-cookie session lives between requests."""
+WHERE_LAB: dict[str, Any] = {"servers": 3, "strategy": "signed-cookie", "policy": "round-robin", "users": 20, "seed": 1}
+WHERE_STEPS = 4
+"""Exercise 01.3: where a signed-cookie session lives between requests, in section 7's lab."""
 
 
 def share_right_two_random() -> float:
@@ -38,8 +40,9 @@ def share_right_two_random() -> float:
 
 
 def _check_share(answer: Any) -> str:
-    if isinstance(answer, (int, float)) and not isinstance(answer, bool) and answer > 1:
-        raise Wrong(f"give a share between 0 and 1 (0.5 means half the customers), not {answer!r}.")
+    value = number_or_none(answer)
+    if value is not None and not 0 <= value <= 1:
+        raise Wrong(f"give a share between 0 and 1 (0.5 means half the customers), not {value:g}.")
     measured = share_right_two_random()
     expect_number(answer, measured, tolerance=0.05, what="the share of customers served right")
     return (f"the cafe measured {measured:.3f}. In theory (1/2)**2 = 0.25: visits 2 and 3 must each land "
@@ -66,9 +69,10 @@ def _check_break(answer: Any) -> str:
 
 
 def signed_cookie_state() -> tuple[int, int]:
-    """Exercise 01.3: sessions the servers hold, and users holding a session cookie, after a signed-cookie run."""
-    shop = Lab(servers=3, strategy="signed-cookie", policy="round-robin", users=6, seed=3)
-    shop.run_journeys(steps=3)
+    """Exercise 01.3: sessions the servers hold, and users holding a session cookie, after section 7's run."""
+    shop = Lab(servers=WHERE_LAB["servers"], strategy=WHERE_LAB["strategy"], policy=WHERE_LAB["policy"],
+               users=WHERE_LAB["users"], seed=WHERE_LAB["seed"])
+    shop.run_journeys(steps=WHERE_STEPS)
     held = sum(shop.cluster.sessions_held().values())
     carried = sum(u.client.get_cookie("session") is not None for u in shop.users)
     return held, carried
@@ -79,13 +83,14 @@ def _check_where(answer: Any) -> str:
     correct = "client" if held == 0 and carried else "server"
     choice = answer.strip().lower() if isinstance(answer, str) else None
     if choice == "server" and correct != "server":
-        raise Wrong(f"after the run the three servers hold {held} sessions between them. Look at what "
-                    "`shop.cluster.sessions_held()` says.")
+        raise Wrong(f"after section 7's run the three servers hold {held} sessions between them. Look at what "
+                    "`sessions_held()` says for that lab.")
     if choice == "store":
         raise Wrong("this lab has no store at all: only the servers and the users' browsers (lesson 06 adds one).")
     expect_choice(answer, correct, list(WHERE_OPTIONS))
-    return (f"the servers hold {held} sessions; {carried} users carry their whole session (user and cart) "
-            "in a signed cookie. The server is stateless; the system is not: the state moved to the client.")
+    return (f"in section 7's lab the servers hold {held} sessions; all {carried} users carry their whole session "
+            "(user and cart) in a signed cookie. The server is stateless; the system is not: the state moved to "
+            "the client.")
 
 
 EXERCISES: list[Exercise] = [
@@ -99,6 +104,7 @@ EXERCISES: list[Exercise] = [
              "You can run each option: lab.cafe.Cafe(baristas=3, customers=12, visits=3, seed=1, kind=..., "
              "dispatcher=...).run(events={3: 'break Ben'}).summary()", _check_break),
     Exercise("01.3", "where a signed-cookie session lives",
-             "Run a signed-cookie lab, then look at shop.cluster.sessions_held() and at "
-             "shop.users[0].client.get_cookie('session').", _check_where),
+             "Build section 7's lab again: lab.Lab(servers=3, strategy='signed-cookie', policy='round-robin', "
+             "users=20, seed=1), call .run_journeys(steps=4) on it, then look at its .cluster.sessions_held() "
+             "and at its .users[0].client.get_cookie('session').", _check_where),
 ]

@@ -5,7 +5,6 @@ import numbers
 from typing import Any
 
 from .. import experiments
-from ..balancer import POLICIES
 from .base import Exercise, Wrong, call_learner, expect_choice, expect_number, shown
 
 CASES = [(1, 5), (2, 2), (3, 3), (4, 5), (8, 2)]
@@ -35,11 +34,21 @@ def _sticky_failover(answer: Any) -> str:
     return f"the simulator measures {measured:.3f}: one server in five held a fifth of the sessions."
 
 
+HASH_POLICIES = ("hash-modulo", "consistent-hash")
+"""Exercise 02.3: the two hash policies whose scale-out the question compares."""
+
+
 def _fewest_remapped(answer: Any) -> str:
-    table = experiments.scale_out_loss()
-    best = min(table.rows, key=lambda row: row["lost"])["policy"]
-    expect_choice(answer, best, list(POLICIES))
-    return f"{best} moves only about 1/N of the clients when a server joins."
+    lost = {row["policy"]: row["lost"] for row in experiments.scale_out_loss(policies=HASH_POLICIES).rows}
+    best = min(lost, key=lambda policy: lost[policy])
+    choice = answer.strip().lower() if isinstance(answer, str) else None
+    if choice in lost and choice != best:
+        raise Wrong(f"{choice} logged out {lost[choice]:.0%} of the users when the fifth server joined: "
+                    "hash mod N changes for most hashes when N changes, so most clients land on a server that "
+                    "never saw their session.")
+    expect_choice(answer, best, list(HASH_POLICIES))
+    return (f"{best} logged out {lost[best]:.0%} against {max(lost.values()):.0%}: the ring moves only about "
+            "1/N of the clients when a server joins, so only they lose their in-memory session.")
 
 
 def _replication_messages(answer: Any) -> str:
@@ -59,7 +68,8 @@ EXERCISES: list[Exercise] = [
              "Sticky balancing spreads users evenly at login, so each server holds about 1/N of them.",
              _sticky_failover),
     Exercise("02.3", "scaling out with hashing",
-             "Compare hash-modulo and consistent-hash in the scale-out table.", _fewest_remapped),
+             "Compare the two rows of lab.experiments.scale_out_loss(): the share of users each hash policy "
+             "logged out when a fifth server joined four.", _fewest_remapped),
     Exercise("02.4", "the price of replication",
              "Every successful request writes the session once (login included); each write is sent to "
              "every other live server.", _replication_messages),

@@ -15,8 +15,10 @@ from ..scenario import Lab
 from ..tokens import TokenKeys, Tokens
 from .base import Exercise, Wrong, expect_choice, expect_number, number_or_none
 
-READ_CARTS: tuple[list[str], ...] = ([], ["tea"], ["tea", "cakes"], ["ab"], ["café", "crème brûlée"], ["x" * 64] * 3)
-"""Exercise 03.1: carts of different lengths, so the payloads need every kind of base64 padding."""
+READ_CARTS: tuple[list[str], ...] = ([], ["tea"], ["tea", "cakes"], ["ab"], ["café", "crème brûlée"], ["x" * 64] * 3,
+                                     ["~~~"], ["???"])
+"""Exercise 03.1: carts of different lengths, so the payloads need every kind of base64 padding, and carts
+whose payloads hold base64url's own characters ``-`` and ``_`` (a standard base64 decoder misreads them)."""
 
 LATE = {"lifetime": 60, "presented_after": 63}
 """Exercise 03.2: a 60 s token presented 63 s after it was issued."""
@@ -116,7 +118,9 @@ def _check_samesite(answer: Any) -> str:
     expect_choice(answer, correct, list(COOKIE_ATTRIBUTES))
     samesite = next(part.strip() for part in header.split(";") if part.strip().lower().startswith("samesite"))
     return (f"the shop sets {samesite}: the browser leaves the cookie off requests that other sites trigger "
-            "(a cross-site form POST), which is the CSRF defence for cookie-borne tokens.")
+            "(a cross-site form POST). That is defence in depth against CSRF, not the whole defence: it does not "
+            "stop a sibling subdomain (same site), nor a GET that changes state; keep state changes on POST and "
+            "check an anti-CSRF token or the Origin header as well.")
 
 
 def cookie_capacity() -> int:

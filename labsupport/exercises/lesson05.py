@@ -176,10 +176,12 @@ def _check_round_trips(answer: Any) -> str:
 
 EXERCISES: list[Exercise] = [
     Exercise("05.1", "how long a copied token outlives a stateless logout",
-             "Log in on a lab with strategy='jwt' inside `with lab.SimClock() as clock:`, copy "
-             "user.tokens['access_token'], log out at 100 s, then send the copy as a Bearer header (another "
-             "lab.SimUser holding it will do) and clock.advance(1) until it is refused. Or think: what decides "
-             "when a JWT stops working?", _check_after_logout),
+             "Inside `with lab.SimClock() as clock:` on lab.Lab(servers=3, strategy=lab.JWTSessions.configured("
+             "access_lifetime=600), users=1, seed=0): log the user in at 0 s; at 120 s copy "
+             "user.tokens['access_token'] into another lab.SimUser's tokens; at 420 s log the user out "
+             "(POST /logout); then let the copy ask for /profile, clock.advance(1) after each 200, and count the "
+             "seconds until it is refused. Or think: what decides when a JWT stops working?",
+             _check_after_logout),
     Exercise("05.2", "how big the denylist gets",
              "Each entry lives for the time its token has left (TTL = exp - now). In a steady stream, "
              "entries alive = entries added per minute x minutes each one stays.", _check_denylist),

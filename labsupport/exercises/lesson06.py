@@ -17,10 +17,10 @@ GUESS_SETUP = {"bits": 20, "live_sessions": 500}
 """Exercise 06.1: 20-bit session ids, 500 live sessions."""
 
 SLIDING_MINUTES = (20, 45, 70, 105, 110)
-"""Exercise 06.2: alice logs in at minute 0, then asks for her cart at these minutes."""
+"""Exercise 06.3: alice logs in at minute 0, then asks for her cart at these minutes."""
 
 DEVICES = {0: 3, 1: 1}
-"""Exercise 06.3: user000 logs in on three devices, user001 on one; user000 logs out everywhere."""
+"""Exercise 06.2: user000 logs in on three devices, user001 on one; user000 logs out everywhere."""
 
 PAGE_REQUESTS = 4
 PAGE_PLACEMENT = "another zone"
@@ -43,7 +43,7 @@ def _check_guesses(answer: Any) -> str:
 
 
 def sliding_statuses() -> list[int]:
-    """Exercise 06.2, measured: the statuses of alice's cart requests (embedded store, simulated time)."""
+    """Exercise 06.3, measured: the statuses of alice's cart requests (embedded store, simulated time)."""
     shop = store_experiments.store_lab(servers=3, users=1, seed=62, embedded=True)
     alice = shop.users[0]
     statuses = []
@@ -71,7 +71,7 @@ def _check_sliding(answer: Any) -> str:
 
 
 def keys_left_after_logout_everywhere() -> int:
-    """Exercise 06.3, measured: session keys left after user000 (three devices) logs out everywhere."""
+    """Exercise 06.2, measured: session keys left after user000 (three devices) logs out everywhere."""
     shop = store_experiments.store_lab(servers=3, users=0, seed=63, embedded=True)
     store = shop.shared_store
     devices = [SimUser(shop.balancer, index) for index, count in DEVICES.items() for _ in range(count)]
@@ -111,13 +111,13 @@ EXERCISES: list[Exercise] = [
     Exercise("06.1", "guesses to hijack a session with short ids",
              "Each random guess is one of 2**bits possible ids, and any of the live sessions is a hit. "
              "On average, the first hit takes (possible ids) / (live sessions) guesses.", _check_guesses),
-    Exercise("06.2", "sliding expiry",
+    Exercise("06.2", "what log out everywhere leaves behind",
+             "Log out everywhere deletes every id in the user's index set, and only that user's. "
+             "Count the sessions that belong to someone else.", _check_keys_left),
+    Exercise("06.3", "sliding expiry",
              "Work out the idle gap before each request: 20, 25, 25, 35, 5 minutes. A request within 30 "
              "minutes of the last successful one succeeds and restarts the timer; an expired session is deleted.",
              _check_sliding),
-    Exercise("06.3", "what log out everywhere leaves behind",
-             "Log out everywhere deletes every id in the user's index set, and only that user's. "
-             "Count the sessions that belong to someone else.", _check_keys_left),
     Exercise("06.4", "the round trips add up",
              "Look up the round-trip time for 'another zone' in lab.store_experiments.RTT_BY_PLACEMENT_MS. "
              "Requests one after another add their round trips.", _check_page_latency),
