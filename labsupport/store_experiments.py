@@ -197,7 +197,8 @@ def outage_run(*, servers: int = 3, users: int = 60, rounds: int = 8, down: tupl
                seed: int = 0) -> OutageRun:
     """Users log in (round 0), then add an item each round; the store is down for rounds ``down[0]..down[1]``.
 
-    A user answered 503 simply tries again next round (a 503 means "not now", not "logged out").
+    A user answered 503 goes on with the next item next round (a 503 means "not now", not "logged out");
+    the refused item is not retried, so a cart holds exactly what the shop said yes to.
     Sessions are counted in the store just before the outage and just after it.
     """
     shop = store_lab(servers=servers, users=users, seed=seed)
