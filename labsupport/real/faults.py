@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import httpx
 
+from . import procfs
 from .crowd import NO_ANSWER, RealUser, crowd
 from .deployment import Deployment
 from .errors import RealProcessError
@@ -188,20 +189,32 @@ def redis_pause(deployment: Deployment, *, seconds: float = 3.0, users: int = 30
 
         with ThreadPoolExecutor(max_workers=clients) as pool:
             futures = [pool.submit(ask, people[i::clients]) for i in range(clients)]
-            time.sleep(settle)
-            stopped_at = time.monotonic() - start
-            redis.pause()
             try:
-                time.sleep(seconds)
+                time.sleep(settle)
+                redis.pause()
+                try:
+                    wait_until_stopped(redis.pid)
+                    stopped_at = time.monotonic() - start
+                    time.sleep(seconds)
+                finally:
+                    resumed_at = time.monotonic() - start
+                    redis.resume()
+                time.sleep(settle)
             finally:
-                resumed_at = time.monotonic() - start
-                redis.resume()
-            time.sleep(settle)
-            stop.set()
+                stop.set()
             for future in futures:
                 future.result()
         kept = still_logged_in(people)
     return RedisPause(users, seconds, stopped_at, resumed_at, tuple(sorted(answers, key=lambda a: a.sent)), kept)
+
+
+def wait_until_stopped(pid: int | None, *, timeout: float = 2.0) -> None:
+    """Return once process ``pid`` is stopped: a signal is delivered a moment after ``kill`` returns."""
+    deadline = time.monotonic() + timeout
+    while pid is not None and procfs.state(pid) not in ("T", "t"):
+        if time.monotonic() > deadline:
+            raise RealProcessError(f"process {pid} did not stop within {timeout:g} s of SIGSTOP")
+        time.sleep(0.001)
 
 
 def sessions_through(deployment: Deployment, fault: Callable[[], object], *, users: int = 30, first: int = 0) -> int:
