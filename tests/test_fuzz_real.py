@@ -198,7 +198,8 @@ def generate(rng: random.Random, known: Credentials) -> bytes:
         headers.append(b"Authorization: " + authorization_header(rng, known))
     if rng.random() < 0.05:
         headers.append(header_safe(rng.choice([b"X Bad: 1", b"X-Long: " + b"v" * 9000, b"\xff: x", b"X-Null: a\x00b",
-                                               b"Content-Length: -1", b"Content-Length: 1, 2", b"Expect: 100-continue"])))
+                                               b"Content-Length: -1", b"Content-Length: 1, 2",
+                                               b"Expect: 100-continue"])))
     body, kind = body_for(rng, known) if method not in ("GET", "HEAD") or rng.random() < 0.1 else (b"", None)
     if kind is not None:
         headers.append(b"Content-Type: " + kind)

@@ -53,7 +53,8 @@ def test_within_the_grace_window_a_second_use_is_a_lost_race_and_the_login_lives
         status, loser = refresh(client, body["refresh_token"])
         assert (winner[0], status) == (200, 409)
         assert loser["error"] == "conflict" and loser["reason"].startswith("refresh already done")
-        assert client.get("/profile", headers={"Authorization": f"Bearer {winner[1]['access_token']}"}).status_code == 200
+        fresh = {"Authorization": f"Bearer {winner[1]['access_token']}"}
+        assert client.get("/profile", headers=fresh).status_code == 200
         assert refresh(client, winner[1]["refresh_token"])[0] == 200  # the winner's token is the current one
     assert sum(s.races_tolerated for s in strategies(app)) == 1
     assert sum(s.reuse_detected for s in strategies(app)) == 0
@@ -128,5 +129,6 @@ def test_a_write_after_the_family_was_revoked_does_not_revive_it() -> None:
 
 @pytest.mark.parametrize("grace", [-1, 61, True, "2", float("nan")])
 def test_a_grace_window_must_be_a_number_of_seconds_from_0_to_60(grace: object) -> None:
+    context = ServerContext(name="s1", store=SessionStore(prefix="grace"))
     with pytest.raises(ValueError):
-        RevocableJWTSessions(ServerContext(name="s1", store=SessionStore(prefix="grace")), refresh_grace=grace)  # type: ignore[arg-type]
+        RevocableJWTSessions(context, refresh_grace=grace)  # type: ignore[arg-type]

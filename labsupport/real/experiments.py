@@ -15,6 +15,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from pathlib import Path
 
 from ..scenario import JourneyRun, Lab
@@ -27,6 +28,7 @@ from .crowd import align_round_robin, run_journeys, simulated_events
 from .deployment import Deployment
 from .findings import Findings
 from .load import percentiles, run_load
+from .redis_server import RedisServer
 
 SHOP = "labsupport.serve:create_app"
 """The shop as gunicorn runs it (``labsupport/serve.py``)."""
@@ -133,7 +135,10 @@ def _first_loss(run: JourneyRun) -> dict[str, int]:
 
 
 def kills(strategy: str = "memory", *, users: int = 60, steps: int = 5, seed: int = 8) -> Findings:
-    """Sticky journeys while s1 crashes (round 2) and s2's worker is killed and respawned (round 3), real and simulated."""
+    """Sticky journeys while s1 crashes (round 2) and s2's worker is killed and respawned (round 3).
+
+    Real, and simulated beside it (``Lab`` with ``kill s1`` and ``restart s2``).
+    """
     if (found := _stored_instead(f"kills {strategy}")) is not None:
         return found
     with Deployment(app=SHOP, app_options={"strategy": strategy}, servers=3, routing="sticky",
@@ -195,7 +200,11 @@ def redis_restarts(*, users: int = 30) -> Findings:
             faults_to_do: list[tuple[str, Callable[[], object]]] = [
                 ("graceful restart (SIGTERM, then start)", server.restart)]
             if appendonly:
-                faults_to_do.append(("crash (kill -9, then start)", lambda: (server.kill(), server.start())))
+                def crash_and_start(crashed: RedisServer = server) -> None:
+                    crashed.kill()
+                    crashed.start()
+
+                faults_to_do.append(("crash (kill -9, then start)", crash_and_start))
             for number, (fault, action) in enumerate(faults_to_do):
                 kept = faults.sessions_through(deployment, action, users=users, first=100 * number)
                 rows.append({"redis config": config, "fault": fault, "users logged in before": users,
@@ -280,10 +289,11 @@ def record_all() -> dict[str, Findings]:
     missing = missing_programs()
     if missing:
         raise RuntimeError(install_hint(missing))
-    runs = {"first look": first_look, "round-robin": round_robin, "kills memory": lambda: kills("memory"), "kills jwt": lambda: kills("jwt"),
-            "kills store": lambda: kills("store"), "worker crash": worker_crash, "redis freeze": redis_freeze,
-            "redis restarts": redis_restarts, "latency": latency, "cart race": cart_race,
-            "refresh race": refresh_race}
+    runs: dict[str, Callable[[], Findings]] = {
+        "first look": first_look, "round-robin": round_robin, "kills memory": partial(kills, "memory"),
+        "kills jwt": partial(kills, "jwt"), "kills store": partial(kills, "store"), "worker crash": worker_crash,
+        "redis freeze": redis_freeze, "redis restarts": redis_restarts, "latency": latency, "cart race": cart_race,
+        "refresh race": refresh_race}
     return {name: run() for name, run in runs.items()}
 
 

@@ -164,7 +164,10 @@ class RedisPause:
 
 def redis_pause(deployment: Deployment, *, seconds: float = 3.0, users: int = 30, clients: int = 4,
                 settle: float = 1.0) -> RedisPause:
-    """Users log in; ``clients`` threads ask for carts nonstop; Redis is frozen (SIGSTOP) for ``seconds``, then SIGCONT."""
+    """Users log in; ``clients`` threads ask for carts nonstop; Redis is frozen (SIGSTOP) for ``seconds``.
+
+    Then SIGCONT. The freeze is timed from the moment /proc shows redis-server stopped.
+    """
     redis = deployment.redis
     if redis is None:
         raise RealProcessError("this deployment has no redis-server to freeze")

@@ -34,6 +34,8 @@ from .base import Fields, ServerContext, Session
 from .jwt_stateless import SESSION_CLAIMS, JWTSessions, TokenSession
 
 T = TypeVar("T")
+Stored = str | bytes | None
+"""A value read from the store (the clients decode to ``str``), or ``None`` for a missing key."""
 
 MAX_REFRESH_GRACE = 60
 """The longest grace window allowed, in seconds: a longer one is a second valid refresh token in all but name."""
@@ -120,7 +122,7 @@ class RevocableJWTSessions(JWTSessions):
             self.refuse_spent_refresh(claims, spent_at)
 
     # shown in lesson 08
-    def read_state(self, claims: Mapping[str, Any]) -> tuple[str | None, str | None, str | None, str | None]:
+    def read_state(self, claims: Mapping[str, Any]) -> tuple[Stored, Stored, Stored, Stored]:
         """The token's denylist entry, its user's token version and its family record, in one round trip.
 
         A refresh token is also spent in that round trip: ``SET token-spent:<jti> <now> NX`` inside
@@ -140,7 +142,7 @@ class RevocableJWTSessions(JWTSessions):
         return denied, version, family, None if first_use else spent_at
 
     # shown in lesson 08
-    def refuse_spent_refresh(self, claims: Mapping[str, Any], spent_at: str | None) -> NoReturn:
+    def refuse_spent_refresh(self, claims: Mapping[str, Any], spent_at: Stored) -> NoReturn:
         """A refresh token used before: within the grace window a lost race (409), else a replay (the family ends)."""
         age = time.time() - float(spent_at) if spent_at is not None else math.inf
         if age < self.refresh_grace:
