@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from .balancer import make_policy, remapped_share
 from .clients import SimUser
+from .plots import sampling_error
 from .scenario import Lab
 from .sessions import ReplicatedMemorySessions
 from .tables import Table
@@ -15,16 +16,19 @@ from .tables import Table
 
 def journeys_vs_servers(*, servers: Iterable[int] = range(1, 9), steps: int = 3, users: int = 400,
                         policies: Sequence[str] = ("round-robin", "random"), seed: int = 0) -> Table:
-    """Share of k-step journeys kept with in-memory sessions, against (1/N)^(k-1)."""
+    """Share of k-step journeys kept with in-memory sessions, against (1/N)^(k-1) and its sampling noise."""
     rows = []
     for n in servers:
         row: dict[str, object] = {"servers": n}
         for policy in policies:
             lab = Lab(servers=n, strategy="memory", policy=policy, users=users, seed=seed + n)
             row[policy] = round(lab.run_journeys(steps).share_kept, 3)
-        row["theory"] = round((1 / n) ** (steps - 1), 3)
+        theory = (1 / n) ** (steps - 1)
+        row["theory"] = round(theory, 3)
+        row["± 2 SE"] = round(2 * sampling_error(theory, users), 3)
         rows.append(row)
-    return Table(rows, title=f"share of {steps}-step journeys kept, in-memory sessions, {users} users")
+    return Table(rows, title=f"share of {steps}-step journeys kept, in-memory sessions, {users} users "
+                             "(± 2 SE: where a share measured on that many users lands 95% of the time)")
 
 
 def sticky_failover(*, servers: Iterable[int] = range(2, 9), users: int = 400, steps: int = 4,

@@ -6,6 +6,7 @@ to show itself as a PNG in a notebook, with or without pyplot imported.
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Mapping, Sequence
 
 from matplotlib.axes import Axes
@@ -72,9 +73,19 @@ def request_timeline(run: JourneyRun, *, users: int = 12, title: str | None = No
 def measured_vs_theory(x: Sequence[float], measured: Mapping[str, Sequence[float]],
                        theory: Sequence[float] | None = None, *,
                        xlabel: str, ylabel: str, title: str, theory_label: str = "theory",
-                       log: bool = False) -> LabFigure:
-    """Lines of measured values (one per label) beside a dashed theory curve, if given."""
+                       log: bool = False, sample_size: int | None = None) -> LabFigure:
+    """Lines of measured values (one per label) beside a dashed theory curve, if given.
+
+    With ``sample_size`` (the number of users behind each measured share), the theory line gets
+    a band of two standard errors, ``2 * sqrt(p * (1 - p) / n)``: where a share measured on that
+    many users lands about 95% of the time (lesson 02).
+    """
     fig, (ax,) = new_figure()
+    if theory is not None and sample_size:
+        spread = [2 * sampling_error(p, sample_size) for p in theory]
+        ax.fill_between(x, [max(p - s, 1e-4 if log else 0.0) for p, s in zip(theory, spread)],
+                        [p + s for p, s in zip(theory, spread)], color=THEORY_COLOR, alpha=0.12, lw=0,
+                        label=f"theory ± 2 standard errors ({sample_size} users)")
     for i, (label, values) in enumerate(measured.items()):
         ax.plot(x, values, marker="o", color=f"C{i}", label=label)
     if theory is not None:
@@ -87,6 +98,11 @@ def measured_vs_theory(x: Sequence[float], measured: Mapping[str, Sequence[float
     ax.grid(alpha=0.3)
     ax.legend(frameon=False)
     return fig
+
+
+def sampling_error(share: float, sample_size: int) -> float:
+    """One standard error of a share measured on ``sample_size`` independent users: ``sqrt(p(1 - p) / n)``."""
+    return math.sqrt(share * (1 - share) / sample_size) if sample_size > 0 else math.inf
 
 
 def bars(values: Mapping[str, float], *, ylabel: str, title: str, highlight: Sequence[str] = (),

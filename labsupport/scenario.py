@@ -94,6 +94,12 @@ class JourneyRun:
             row["logins failed"] = len(self.failed_logins)
         return Table([row])
 
+    def lost(self, limit: int = 10) -> Table:
+        """The first ``limit`` requests that did not keep their session, with the reason each was given."""
+        return Table([{"seq": r.seq, "user": r.user, "step": r.step, "action": r.action, "server": r.server,
+                       "status": r.status, "reason": r.reason} for r in self.records if not r.kept][:limit],
+                     columns=["seq", "user", "step", "action", "server", "status", "reason"])
+
     def table(self, limit: int = 10) -> Table:
         """The first ``limit`` requests as a table."""
         return Table([{"seq": r.seq, "user": r.user, "step": r.step, "action": r.action,
