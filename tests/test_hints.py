@@ -161,6 +161,13 @@ def test_05_2_entries_per_minute_times_minutes() -> None:
     accepted("05.2", 3 * (15 - 5))  # 3 logouts a minute, each entry lives 15 - 5 minutes
 
 
+def test_05_4_count_per_request() -> None:
+    words = hint("05.4")
+    assert "a verified token is one round trip" in words and "a logout one more" in words
+    login, page, cart, refresh, logout = 1 + 1, 1, 1 + 1, 1 + 1, 1 + 1  # as the hint counts each request
+    accepted("05.4", login + 4 * page + 2 * cart + refresh + logout)
+
+
 def test_05_4_measure_it() -> None:
     assert "lab.revocation_experiments.store_round_trips" in hint("05.4")
     shop = lab.revocation_experiments.revocable_lab(users=1, seed=0)
