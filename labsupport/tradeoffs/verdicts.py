@@ -56,6 +56,7 @@ def _names(group: list[Measurements]) -> str:
     return ", ".join(m.setup.name for m in group) or "none"
 
 
+# shown in lesson 07
 def _scalability(suite: Suite) -> tuple[str, str]:
     free = suite.stateless()
     broken = [m for m in free if m.kept_round_robin < m.users or m.logged_out["scale out"] > 0]
