@@ -18,7 +18,6 @@ from ..errors import ScenarioError
 from ..ids import SeededIds
 from ..store import SessionStore
 from ..tables import Table
-from ..tokens import TokenKeys
 from .gateway import TOKEN_LIFETIME, Gateway
 from .jwks import CACHE_MAX_AGE, JWKS_PATH
 from .services import PATHS, SERVICES, Service
@@ -210,10 +209,5 @@ def rotation_timeline(*, service: str = "profile", key_seed: int = 70, new_key_s
                        f"(keys cached {CACHE_MAX_AGE} s, tokens live {TOKEN_LIFETIME} s)")
 
 
-def public_keys(system: Microservices) -> Mapping[str, TokenKeys]:
-    """The gateway's published keys by kid (what a verifier in another language would load)."""
-    return dict(system.gateway.published)
-
-
-__all__ = ["ROTATION_STEPS", "Microservices", "cart_outage", "check_everywhere", "gateway_load", "public_keys",
+__all__ = ["ROTATION_STEPS", "Microservices", "cart_outage", "check_everywhere", "gateway_load",
            "rotation_timeline", "scale_out", "statuses"]
