@@ -191,7 +191,7 @@ EXERCISES: list[Exercise] = [
              "the current one, and what does the server do when it sees a spent one? Which tokens belong to "
              "the family it revokes?", _check_first),
     Exercise("05.4", "the store round trips of one visit",
-             "Count per request, as in the table of section 7 (the price): a verified token is one round trip; a request "
+             "Count per request, as in the table of section 6 (the price): a verified token is one round trip; a request "
              "that hands out new tokens adds one (the family record), a login one more (the token version; it "
              "has no token to verify), and a logout one more (writing the denylist entry). Or measure it with "
              "lab.revocation_experiments.revocable_lab and lab.revocation_experiments.store_round_trips.",
