@@ -216,7 +216,8 @@ class Dashboard(ABC, Generic[Result]):
         self.controls = list(controls)
         self.buttons = list(buttons)
         self.status = widgets.HTML()
-        self.image = widgets.Image(format="png")
+        # shown at its own size (a box would stretch it to its width, blurring it)
+        self.image = widgets.Image(format="png", layout=widgets.Layout(align_self="flex-start"))
         self.figure = DashboardFigure(figsize=figsize)
         self.cache: ResultCache[Result] = ResultCache(self.cache_size)
         self.result: Result | None = None

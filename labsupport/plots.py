@@ -48,7 +48,7 @@ class DashboardFigure(LabFigure):
     ``png()`` and any other full draw show the whole figure.
     """
 
-    def __init__(self, *, figsize: tuple[float, float], dpi: float = 72, backgrounds: int = 16) -> None:
+    def __init__(self, *, figsize: tuple[float, float], dpi: float = 100, backgrounds: int = 16) -> None:
         super().__init__(figsize=figsize, dpi=dpi)
         self._agg = FigureCanvasAgg(self)
         self._backgrounds: OrderedDict[Hashable, object] = OrderedDict()

@@ -72,7 +72,7 @@ def test_a_frame_drawn_over_a_saved_background_equals_a_full_draw() -> None:
         share.show(kept, error=0.05, title=f"{kept:.0%}")
         png = frame(figure, bars, share)
         assert png.startswith(b"\x89PNG")
-        assert np.array_equal(pixels(png), pixels(figure.png(dpi=72)))  # identical to drawing everything
+        assert np.array_equal(pixels(png), pixels(figure.png(dpi=int(figure.dpi))))  # identical to drawing everything
     assert figure.backgrounds_drawn == 2  # backgrounds for y limits 80 and 400; the second picture reused the first
     assert len(bars.lower) == 5 and len(figure.axes[0].patches) == 10  # bars are reused, never added per draw
 
