@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 import math
+import sys
 from abc import ABC, abstractmethod
 from collections import OrderedDict
 from collections.abc import Hashable, Iterator, Sequence
@@ -202,6 +203,17 @@ class ShareBar:
         return [self.bar, self.error, *self.axes.spines.values(), self.axes.title]
 
 
+def send_now() -> None:
+    """In a kernel, wait until the widget updates made so far have gone to the front end.
+
+    The kernel's IOPub thread sends widget updates; a computation or a drawing that holds the
+    interpreter can hold them up until it ends. ``sys.stdout.flush()`` waits until that thread
+    has sent everything queued so far (ipykernel's ``OutStream.flush``); outside a kernel it
+    does nothing that matters.
+    """
+    sys.stdout.flush()
+
+
 class Dashboard(ABC, Generic[Result]):
     """Controls, a status line and a picture; a setting is computed once, then served from the cache."""
 
@@ -260,14 +272,11 @@ class Dashboard(ABC, Generic[Result]):
 
     @contextmanager
     def running(self) -> Iterator[None]:
-        """Say "running…" and disable every control until the block ends.
-
-        Widget updates go to the front end at once, through the kernel's IOPub thread, so the
-        browser shows this while the block still computes.
-        """
+        """Say "running…" and disable every control until the block ends (sent before the block starts)."""
         self.status.value = f"<i>{RUNNING_TEXT} {html.escape(self.describe_setting())}</i>"
         for control in (*self.controls, *self.buttons):
             control.disabled = True
+        send_now()
         try:
             yield
         finally:
@@ -275,15 +284,16 @@ class Dashboard(ABC, Generic[Result]):
                 control.disabled = False
 
     def redraw(self) -> None:
-        """Draw the result on show into the image and the status line."""
+        """Show the result on show: the status line first (sent at once), then the picture."""
         if self.result is None:
             raise LabError(f"{self.title} has no result to draw yet: call refresh() first")
-        layout, changing = self.draw(self.result)
-        self.image.value = self.figure.frame_png(layout=layout, changing=changing)
         text = self.describe_result(self.result)
         self.view.summary_text = text
         note = f" <i>{CACHED_TEXT}</i>" if self.from_cache else ""
         self.status.value = f"<b>{html.escape(text)}</b>{note}"
+        send_now()
+        layout, changing = self.draw(self.result)
+        self.image.value = self.figure.frame_png(layout=layout, changing=changing)
 
     def _ipython_display_(self) -> None:
         from IPython.display import display
