@@ -1,6 +1,9 @@
 """The cluster dashboard's callbacks are plain methods: call them and look at what changed (lessons 00, 02, 03)."""
 from __future__ import annotations
 
+import io
+import sys
+
 import pytest
 
 from labsupport.dashboard import CACHED_TEXT, RUNNING_TEXT
@@ -167,6 +170,29 @@ def test_running_shows_before_the_computation_and_disables_every_control(
     assert RUNNING_TEXT not in dashboard.status.value and "journeys kept" in dashboard.status.value
     dashboard.on_reset()  # answered by the cache: no running state
     assert len(seen) == 1
+
+
+class FlushLog(io.StringIO):
+    """A stand-in for the kernel's stdout: records what the dashboard showed at each flush."""
+
+    def __init__(self, dashboard: ClusterDashboard, log: list[str]) -> None:
+        super().__init__()
+        self.dashboard, self.log = dashboard, log
+
+    def flush(self) -> None:
+        self.log.append(f"flush: {self.dashboard.status.value}")
+
+
+def test_running_and_the_status_are_sent_before_computing_and_drawing(
+        dashboard: ClusterDashboard, monkeypatch: pytest.MonkeyPatch) -> None:
+    log: list[str] = []
+    compute, draw = dashboard.compute, dashboard.draw
+    monkeypatch.setattr(sys, "stdout", FlushLog(dashboard, log))
+    monkeypatch.setattr(dashboard, "compute", lambda: log.append("compute") or compute())
+    monkeypatch.setattr(dashboard, "draw", lambda result: log.append("draw") or draw(result))
+    dashboard.on_kill()
+    assert [entry.split(":")[0] for entry in log] == ["flush", "compute", "flush", "draw"]
+    assert log[0].startswith(f"flush: <i>{RUNNING_TEXT}") and "journeys kept" in log[2]
 
 
 def test_a_failed_computation_leaves_the_controls_usable(dashboard: ClusterDashboard,
