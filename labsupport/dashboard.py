@@ -3,11 +3,12 @@
 A dashboard re-runs a seeded scenario for the setting its controls show. Seeded runs are
 reproducible, so a result is cached under the full setting and a setting seen before is
 answered at once (the status says so). A setting not seen before first shows "running…" with
-every control disabled, then the result. The figure is never rebuilt: bars, titles and limits
-change in place and only they are drawn again (``DashboardFigure.frame_png``).
+every control disabled (unless its runs are quick: ``shows_running``), then the result: the
+status line first, then the picture. The figure is never rebuilt: bars, names, titles and
+limits change in place and only they are drawn again (``DashboardFigure.frame_png``).
 
-Subclasses give ``setting``, ``compute`` and ``draw``; their callbacks are plain methods that
-tests call directly (nbval never fires them).
+Subclasses give ``setting``, ``describe_setting``, ``compute``, ``draw`` and ``describe_result``;
+their callbacks are plain methods that tests call directly (nbval never fires them).
 """
 from __future__ import annotations
 

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import io
 import sys
+from collections.abc import Hashable
 
 import pytest
+from matplotlib.artist import Artist
 
 from labsupport.dashboard import CACHED_TEXT, RUNNING_TEXT
 from labsupport.errors import LabError
@@ -188,8 +190,17 @@ def test_running_and_the_status_are_sent_before_computing_and_drawing(
     log: list[str] = []
     compute, draw = dashboard.compute, dashboard.draw
     monkeypatch.setattr(sys, "stdout", FlushLog(dashboard, log))
-    monkeypatch.setattr(dashboard, "compute", lambda: log.append("compute") or compute())
-    monkeypatch.setattr(dashboard, "draw", lambda result: log.append("draw") or draw(result))
+
+    def logged_compute() -> JourneyRun:
+        log.append("compute")
+        return compute()
+
+    def logged_draw(result: JourneyRun) -> tuple[Hashable, list[Artist]]:
+        log.append("draw")
+        return draw(result)
+
+    monkeypatch.setattr(dashboard, "compute", logged_compute)
+    monkeypatch.setattr(dashboard, "draw", logged_draw)
     dashboard.on_kill()
     assert [entry.split(":")[0] for entry in log] == ["flush", "compute", "flush", "draw"]
     assert log[0].startswith(f"flush: <i>{RUNNING_TEXT}") and "journeys kept" in log[2]
