@@ -93,16 +93,21 @@ class ResultCache(Generic[Result]):
 
 
 def share_with_error(count: int, total: int) -> tuple[float, float]:
-    """The share ``count / total`` and its binomial standard error ``sqrt(p (1 - p) / total)``."""
+    """The share ``count / total`` and its binomial standard error.
+
+    The error is Agresti and Coull's: the plain ``sqrt(p (1 - p) / n)`` after adding two
+    successes and two failures, so a share of 0% or 100% from a small crowd still shows its
+    noise (0 of 100 is "0.0% ± 1.3%", not a certain "0% ± 0%").
+    """
     if total < 1 or not 0 <= count <= total:
         raise LabError(f"a share needs 0 <= count <= total and total >= 1, not {count} of {total}")
-    share = count / total
-    return share, math.sqrt(share * (1 - share) / total)
+    adjusted = (count + 2) / (total + 4)
+    return count / total, math.sqrt(adjusted * (1 - adjusted) / (total + 4))
 
 
 def format_share(share: float, error: float) -> str:
-    """``"31% ± 4%"``; one decimal when the error is under one percent (``"1.5% ± 0.9%"``)."""
-    digits = 1 if 0 < error < 0.01 else 0
+    """``"31% ± 5%"``; one decimal when the error is under two percent (``"1.5% ± 1.1%"``)."""
+    digits = 1 if error < 0.02 else 0
     return f"{share:.{digits}%} ± {error:.{digits}%}"
 
 

@@ -52,8 +52,9 @@ def test_the_share_kept_carries_its_sampling_error(dashboard: ClusterDashboard) 
     dashboard.on_kill()
     run = dashboard.run
     assert run is not None and 0 < run.share_kept < 1
-    error = (run.share_kept * (1 - run.share_kept) / 40) ** 0.5
-    assert f"({run.share_kept:.0%} ± {error:.0%})" in dashboard.status.value
+    adjusted = (len(run.kept_users) + 2) / 44  # Agresti-Coull: two more kept and two more lost of 40
+    error = (adjusted * (1 - adjusted) / 44) ** 0.5
+    assert error > 0.02 and f"({run.share_kept:.0%} ± {error:.0%})" in dashboard.status.value
     assert dashboard.figure.axes[1].get_title() == f"{run.share_kept:.0%} ± {error:.0%}"
 
 
