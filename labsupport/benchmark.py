@@ -166,7 +166,9 @@ def browser_rows(clicks: Sequence[driver.ClickTiming] | None, *, reason: str = "
     cafe = [c for c in clicks if c.dashboard == 1 and not c.cached]
     slowest = max(strategies, key=lambda c: c.status_ms)
     feedback = max(clicks, key=lambda c: c.feedback_ms)
-    running = all(c.running_shown or c.cached for c in cluster)
+    running = "'running…' came first on every cluster click computed"
+    if not all(c.running_shown or c.cached for c in cluster):
+        running = "a cluster click computed showed no 'running…'"
     return [
         goal_row(BROWSER_ROWS[0][0], [c.status_ms for c in cluster if c.kind == "button" and not c.cached],
                  CLICK_GOAL_MS),
@@ -174,8 +176,7 @@ def browser_rows(clicks: Sequence[driver.ClickTiming] | None, *, reason: str = "
                  note=f"slowest: {slowest.control}"),
         goal_row(BROWSER_ROWS[2][0], [c.picture_ms for c in cafe], CAFE_CLICK_GOAL_MS),
         goal_row(BROWSER_ROWS[3][0], [c.feedback_ms for c in clicks], FEEDBACK_GOAL_MS, statistic="max",
-                 note=f"slowest: {feedback.control}; " + ("'running…' came first on every cluster click computed"
-                                                          if running else "a cluster click computed showed no 'running…'")),
+                 note=f"slowest: {feedback.control}; {running}"),
         goal_row(BROWSER_ROWS[4][0], [c.picture_ms for c in clicks if c.cached], None),
     ]
 

@@ -9,7 +9,8 @@ from labsupport.cafe_widgets import CafeDashboard, CafeService, CafeSettings
 from labsupport.dashboard import CACHED_TEXT, RUNNING_TEXT
 
 PNG_MAGIC = b"\x89PNG"
-STORED_TEXT = "CafeDashboard(3 remembering baristas, dispatcher=round-robin, events before visit 2: none; customers served ri"
+STORED_TEXT = ("CafeDashboard(3 remembering baristas, dispatcher=round-robin, events before visit 2: none; "
+               "customers served ri")
 """The text form lesson 01 stores (ipywidgets shows its first 110 characters): it must not drift."""
 
 

@@ -14,7 +14,8 @@ from labsupport.scenario import JourneyRun
 from labsupport.widgets import ClusterDashboard, DashboardSettings
 
 PNG_MAGIC = b"\x89PNG"
-STORED_TEXT = "ClusterDashboard(servers=3, balancer=round-robin, sessions=memory, events before round 2: none; journeys kept "
+STORED_TEXT = ("ClusterDashboard(servers=3, balancer=round-robin, sessions=memory, events before round 2: none; "
+               "journeys kept ")
 """The text form the notebooks store (ipywidgets shows its first 110 characters): it must not drift."""
 
 
