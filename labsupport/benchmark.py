@@ -166,9 +166,9 @@ def browser_rows(clicks: Sequence[driver.ClickTiming] | None, *, reason: str = "
     cafe = [c for c in clicks if c.dashboard == 1 and not c.cached]
     slowest = max(strategies, key=lambda c: c.status_ms)
     feedback = max(clicks, key=lambda c: c.feedback_ms)
-    running = "'running…' came first on every cluster click computed"
-    if not all(c.running_shown or c.cached for c in cluster):
-        running = "a cluster click computed showed no 'running…'"
+    running = "'running…' and disabled controls came first on every cluster click computed"
+    if not all(c.cached or (c.running_shown and c.disabled_while_running) for c in cluster):
+        running = "a cluster click computed showed no 'running…' or left a control enabled"
     return [
         goal_row(BROWSER_ROWS[0][0], [c.status_ms for c in cluster if c.kind == "button" and not c.cached],
                  CLICK_GOAL_MS),
@@ -185,7 +185,8 @@ def click_table(clicks: Sequence[driver.ClickTiming]) -> Table:
     """Every click of ``measure_clicks``, in order, with its timings."""
     names = {0: "cluster", 1: "cafe"}
     return Table([{"dashboard": names.get(c.dashboard, c.dashboard), "control": c.control, "cached": c.cached,
-                   "running… shown": c.running_shown, "feedback (ms)": c.feedback_ms,
+                   "running… shown": c.running_shown, "controls disabled": c.disabled_while_running,
+                   "feedback (ms)": c.feedback_ms,
                    "picture (ms)": c.picture_ms, "status (ms)": c.status_ms} for c in clicks],
                  title="every click in the browser, timed in the page from the click")
 

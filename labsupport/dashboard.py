@@ -115,7 +115,7 @@ def nice_top(tallest: float) -> float:
     """A round upper limit above ``tallest`` with headroom for a legend, so nearby results share a layout."""
     wanted = max(tallest, 1) * HEADROOM
     scale = 10 ** math.floor(math.log10(wanted))
-    return next(step * scale for step in NICE_STEPS if step * scale >= wanted)
+    return next(round(step * scale, 9) for step in NICE_STEPS if step * scale >= wanted)  # 120, not 120.00000000000001
 
 
 class StackedBars:

@@ -60,7 +60,9 @@ START_RUN_ALL = f"""async (path) => {{
 START_CLICK_RECORD = """(root) => {
     const image = root.querySelector(':scope > img.widget-image');
     const status = root.querySelector(':scope > .widget-html .widget-html-content');
-    const record = {clicked: null, picture: null, statuses: [], before: status.innerText, beforeSrc: image.src};
+    const controls = [...root.querySelectorAll('button, select, .widget-slider .slider')];
+    const record = {clicked: null, picture: null, statuses: [], before: status.innerText, beforeSrc: image.src,
+                    controls: controls.length, mostDisabled: 0};
     const mark = () => { if (record.clicked === null) record.clicked = performance.now(); };
     for (const type of ['pointerdown', 'keydown', 'change']) {
         root.addEventListener(type, mark, {capture: true, once: true});
@@ -71,11 +73,15 @@ START_CLICK_RECORD = """(root) => {
         const text = status.innerText;
         const last = record.statuses.length ? record.statuses[record.statuses.length - 1].text : record.before;
         if (text !== last) record.statuses.push({text, at: now});
+        if (text.startsWith(RUNNING)) {
+            const disabled = controls.filter(c => c.disabled || c.hasAttribute('disabled')).length;
+            record.mostDisabled = Math.max(record.mostDisabled, disabled);
+        }
     });
     observer.observe(root, {subtree: true, attributes: true, childList: true, characterData: true});
     record.stop = () => observer.disconnect();
     window.labClickRecord = record;
-}"""
+}""".replace("RUNNING", json.dumps(RUNNING_TEXT))
 CLICK_ANSWERED = """() => {
     const r = window.labClickRecord;
     const last = r.statuses.length ? r.statuses[r.statuses.length - 1].text : r.before;
@@ -84,7 +90,8 @@ CLICK_ANSWERED = """() => {
 STOP_CLICK_RECORD = """() => {
     const r = window.labClickRecord;
     r.stop();
-    return {clicked: r.clicked, picture: r.picture, statuses: r.statuses, before: r.before};
+    return {clicked: r.clicked, picture: r.picture, statuses: r.statuses, before: r.before,
+            controls: r.controls, mostDisabled: r.mostDisabled};
 }"""
 
 
@@ -296,6 +303,8 @@ class ClickTiming:
     """The status line says the result came from the cache."""
     running_shown: bool
     """"running…" showed before the result."""
+    disabled_while_running: bool
+    """Every control of the dashboard showed as disabled while "running…" showed."""
     feedback_ms: float
     """Click to the first change of the status line ("running…" or the result)."""
     picture_ms: float
@@ -369,6 +378,7 @@ def operate(page: Page, dashboard: Locator, action: Action, *, lesson: str, inde
     return ClickTiming(
         lesson=lesson, dashboard=index, control=action.control, kind=action.kind, status=final,
         cached=CACHED_TEXT in final, running_shown=statuses[0]["text"].startswith(RUNNING_TEXT),
+        disabled_while_running=record["controls"] > 0 and record["mostDisabled"] == record["controls"],
         feedback_ms=round(statuses[0]["at"] - clicked, 1), picture_ms=round(record["picture"] - clicked, 1),
         status_ms=round(statuses[-1]["at"] - clicked, 1),
     )

@@ -56,7 +56,8 @@ def test_main_prints_every_table_and_goal(capsys: pytest.CaptureFixture[str]) ->
 def click(control: str, dashboard: int, *, kind: str = "button", cached: bool = False, ms: float = 100.0,
           feedback: float = 30.0) -> driver.ClickTiming:
     return driver.ClickTiming(lesson="x", dashboard=dashboard, control=control, kind=kind, status="done",
-                               cached=cached, running_shown=not cached and dashboard == 0, feedback_ms=feedback,
+                               cached=cached, running_shown=not cached and dashboard == 0,
+                               disabled_while_running=not cached and dashboard == 0, feedback_ms=feedback,
                                picture_ms=ms - 2, status_ms=ms)
 
 

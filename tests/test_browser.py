@@ -107,6 +107,7 @@ def test_lesson_runs_all_and_every_control_redraws(lesson: str, jupyterlab: str,
             assert {click.kind for click in clicks} == {"slider", "dropdown", "button"}
             for click in clicks:  # each brought a new picture and status line (operate waits for both)
                 assert click.running_shown == (shows_running and not click.cached), click
+                assert click.disabled_while_running == click.running_shown, click
             assert any(click.cached for click in clicks)  # a slider stepping back, a dropdown back to its first
             dashboard.screenshot(path=screenshots / f"{Path(lesson).stem}-dashboard-{index}.png")
         assert page.problems() == []
