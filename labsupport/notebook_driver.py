@@ -282,7 +282,8 @@ class LessonPage:
         return found
 
     def close(self) -> None:
-        """Close the page (the kernel keeps running until the server stops)."""
+        """Shut the notebook's kernel down and close the page."""
+        self.page.evaluate(f"async (path) => await ({PANEL})(path)?.sessionContext.shutdown()", self.path)
         self.page.close()
 
     def __repr__(self) -> str:
