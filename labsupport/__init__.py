@@ -10,15 +10,15 @@ from typing import TYPE_CHECKING, Any
 
 MODULES = (
     "accounts", "attacks", "balancer", "cafe", "cafe_widgets", "clients", "clock", "cluster", "environment", "errors",
-    "exercises", "experiments", "ids", "keys", "plots", "real", "revocation_experiments", "scenario", "serve",
-    "sessions", "settings", "shop", "store", "store_experiments", "tables", "tokens", "widgets",
+    "exercises", "experiments", "ids", "keys", "microservices", "plots", "real", "revocation_experiments", "scenario",
+    "serve", "sessions", "settings", "shop", "store", "store_experiments", "tables", "tokens", "tradeoffs", "widgets",
 )
 """The submodules, reachable as ``lab.<name>`` (loaded on first use)."""
 
 NAMES = {
     "accounts": ("Accounts",),
     "balancer": ("POLICIES", "ClientInfo", "ConsistentHash", "HashModulo", "LoadBalancer", "Policy", "RandomChoice",
-                 "RoundRobin", "Sticky", "make_policy", "remapped_share", "stable_hash"),
+                 "RoundRobin", "ServerPool", "Sticky", "make_policy", "remapped_share", "stable_hash"),
     "clients": ("RequestRecord", "SimUser"),
     "clock": ("EPOCH", "SimClock"),
     "cluster": ("Cluster", "Server"),
@@ -59,11 +59,11 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # what type checkers and editors see; nothing is imported at run time
     from . import (accounts, attacks, balancer, cafe, cafe_widgets, clients, clock, cluster, environment, errors,
-                   exercises, experiments, ids, keys, plots, real, revocation_experiments, scenario, serve, sessions,
-                   settings, shop, store, store_experiments, tables, tokens, widgets)
+                   exercises, experiments, ids, keys, microservices, plots, real, revocation_experiments, scenario,
+                   serve, sessions, settings, shop, store, store_experiments, tables, tokens, tradeoffs, widgets)
     from .accounts import Accounts
     from .balancer import (POLICIES, ClientInfo, ConsistentHash, HashModulo, LoadBalancer, Policy, RandomChoice,
-                           RoundRobin, Sticky, make_policy, remapped_share, stable_hash)
+                           RoundRobin, ServerPool, Sticky, make_policy, remapped_share, stable_hash)
     from .clients import RequestRecord, SimUser
     from .clock import EPOCH, SimClock
     from .cluster import Cluster, Server

@@ -1,7 +1,8 @@
 """The load balancer: a WSGI app that picks one live server per request (lesson 00, 02).
 
 Policies are small objects with one method, ``choose``. Hash-based policies use hashlib,
-never the built-in ``hash()``, whose salt changes every run.
+never the built-in ``hash()``, whose salt changes every run. The balancer fronts any
+``ServerPool``: a ``Cluster`` of shops, or the instances of one service (lesson 07).
 """
 from __future__ import annotations
 
@@ -11,16 +12,35 @@ import itertools
 import json
 import random
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 from werkzeug.http import dump_cookie, parse_cookie
 
-from .cluster import Cluster
 from .errors import UnknownChoice
 
 STICKY_COOKIE = "lb"
+
+WSGIApp = Callable[..., Iterable[bytes]]
+
+
+class PoolMember(Protocol):
+    """One server of a pool, as the balancer sees it: the WSGI app that answers its requests."""
+
+    @property
+    def app(self) -> WSGIApp: ...
+
+
+class ServerPool(Protocol):
+    """What a balancer fronts: servers by name, and which of them are up (a ``Cluster``, a service's instances)."""
+
+    @property
+    def servers(self) -> Mapping[str, PoolMember]: ...
+
+    def alive_names(self) -> list[str]:
+        """Names of the servers that are up, in a stable order."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -164,9 +184,9 @@ def remapped_share(policy: Policy, clients: Iterable[str], before: Sequence[str]
 
 
 class LoadBalancer:
-    """A WSGI app in front of a cluster: one request in, one live server's answer out."""
+    """A WSGI app in front of a pool of servers (a ``Cluster``): one request in, one live server's answer out."""
 
-    def __init__(self, cluster: Cluster, policy: str | Policy = "round-robin", *, seed: int | str = 0) -> None:
+    def __init__(self, cluster: ServerPool, policy: str | Policy = "round-robin", *, seed: int | str = 0) -> None:
         self.cluster = cluster
         self.policy = make_policy(policy, seed=seed)
 

@@ -8,6 +8,7 @@ makes goes through here, so this is where the simulator spends most of its time 
 """
 from __future__ import annotations
 
+import functools
 import io
 import json as jsonlib
 from collections.abc import Callable, Iterable, Mapping
@@ -22,6 +23,16 @@ SERVER_NAME = "localhost"
 WSGIApp = Callable[..., Iterable[bytes]]
 
 
+@functools.cache
+def base_environ() -> dict[str, Any]:
+    """The WSGI environ werkzeug builds for ``GET /`` on ``localhost``, without body or cookies: every
+    browser's template (built once; each request copies it and fills in its own parts)."""
+    environ = EnvironBuilder(path="/").get_environ()
+    for key in ("CONTENT_TYPE", "CONTENT_LENGTH", "HTTP_COOKIE", "wsgi.input"):
+        environ.pop(key, None)
+    return environ
+
+
 class Browser(Client):
     """One user's browser: werkzeug's cookie jar and cookie parsing, and a lean ``send``.
 
@@ -31,9 +42,7 @@ class Browser(Client):
     def __init__(self, app: WSGIApp, *, address: str) -> None:
         super().__init__(app)
         self.address = address
-        self._template = EnvironBuilder(path="/", environ_base={"REMOTE_ADDR": address}).get_environ()
-        for key in ("CONTENT_TYPE", "CONTENT_LENGTH", "HTTP_COOKIE"):
-            self._template.pop(key, None)
+        self._template = {**base_environ(), "REMOTE_ADDR": address}
 
     def send(self, method: str, path: str, *, json: Any = None, headers: Mapping[str, str] | None = None) -> Response:
         """One request to the app: ``json`` (if given) as the body, the jar's cookies, ``headers``; the answer."""
@@ -75,4 +84,4 @@ class Browser(Client):
         return f"Browser({self.address} -> {self.application!r})"
 
 
-__all__ = ["SERVER_NAME", "Browser"]
+__all__ = ["SERVER_NAME", "Browser", "base_environ"]

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from .balancer import make_policy, remapped_share
 from .clients import SimUser
+from .plots import sampling_error
 from .scenario import Lab
 from .sessions import ReplicatedMemorySessions
 from .tables import Table
@@ -15,16 +16,19 @@ from .tables import Table
 
 def journeys_vs_servers(*, servers: Iterable[int] = range(1, 9), steps: int = 3, users: int = 400,
                         policies: Sequence[str] = ("round-robin", "random"), seed: int = 0) -> Table:
-    """Share of k-step journeys kept with in-memory sessions, against (1/N)^(k-1)."""
+    """Share of k-step journeys kept with in-memory sessions, against (1/N)^(k-1) and its sampling noise."""
     rows = []
     for n in servers:
         row: dict[str, object] = {"servers": n}
         for policy in policies:
             lab = Lab(servers=n, strategy="memory", policy=policy, users=users, seed=seed + n)
             row[policy] = round(lab.run_journeys(steps).share_kept, 3)
-        row["theory"] = round((1 / n) ** (steps - 1), 3)
+        theory = (1 / n) ** (steps - 1)
+        row["theory"] = round(theory, 3)
+        row["± 2 SE"] = round(2 * sampling_error(theory, users), 3)
         rows.append(row)
-    return Table(rows, title=f"share of {steps}-step journeys kept, in-memory sessions, {users} users")
+    return Table(rows, title=f"share of {steps}-step journeys kept, in-memory sessions, {users} users "
+                             "(± 2 SE: where a share measured on that many users lands 95% of the time)")
 
 
 def sticky_failover(*, servers: Iterable[int] = range(2, 9), users: int = 400, steps: int = 4,
@@ -91,16 +95,23 @@ def memory_per_server(*, user_counts: Iterable[int] = (0, 100, 200, 400, 600, 80
                       setups: Sequence[tuple[str, str]] = MEMORY_SETUPS) -> Table:
     """Bytes of session data the busiest server holds as users grow, for each (strategy, policy) in ``setups``.
 
-    Lesson 02 compares sticky memory, replication and the signed cookie; lesson 03 adds JWT.
+    One lab per setup grows its crowd in batches: the users up to each count make their journeys,
+    then the busiest server's memory is read. Lesson 02 compares sticky memory, replication and the
+    signed cookie; lesson 03 adds JWT.
     """
-    rows = []
-    for count in user_counts:
-        row: dict[str, object] = {"users": count}
-        for strategy, policy in setups:
-            lab = Lab(servers=servers, strategy=strategy, policy=policy, users=count, seed=seed)
-            lab.run_journeys(steps)
-            row[strategy] = max(lab.cluster.memory().values())
-        rows.append(row)
+    counts = sorted(set(user_counts))
+    held: dict[str, list[int]] = {}
+    for strategy, policy in setups:
+        lab = Lab(servers=servers, strategy=strategy, policy=policy, users=max(counts, default=0), seed=seed)
+        held[strategy] = []
+        done = 0
+        for count in counts:
+            if count > done:
+                lab.run_journeys(steps, who=range(done, count))
+                done = count
+            held[strategy].append(max(lab.cluster.memory().values()))
+    rows = [{"users": count, **{strategy: held[strategy][i] for strategy, _ in setups}}
+            for i, count in enumerate(counts)]
     return Table(rows, title=f"bytes of session data held by the busiest of {servers} servers")
 
 

@@ -6,10 +6,16 @@ to show itself as a PNG in a notebook, with or without pyplot imported.
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping, Sequence
+import math
+from collections import OrderedDict
+from collections.abc import Hashable, Mapping, Sequence
 
+import numpy as np
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.image import imsave
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
@@ -31,6 +37,53 @@ class LabFigure(Figure):
 
     def _repr_png_(self) -> bytes:
         return self.png()
+
+
+class DashboardFigure(LabFigure):
+    """A LabFigure that a dashboard redraws after every click (lessons 00-03).
+
+    A full draw renders every tick label and title again. ``frame_png`` draws only the artists
+    that change (bars, titles) over a saved picture of everything else, the background; a
+    background is drawn once per ``layout`` (whatever changes axes, limits or tick labels) and
+    kept for the next ``backgrounds`` layouts. The changing artists stay ordinary artists, so
+    ``png()`` and any other full draw show the whole figure.
+    """
+
+    def __init__(self, *, figsize: tuple[float, float], dpi: float = 100, backgrounds: int = 16) -> None:
+        super().__init__(figsize=figsize, dpi=dpi)
+        self._agg = FigureCanvasAgg(self)
+        self._backgrounds: OrderedDict[Hashable, object] = OrderedDict()
+        self._keep = backgrounds
+        self.backgrounds_drawn = 0
+        """How many full draws ``frame_png`` has made (one per layout not kept)."""
+
+    def frame_png(self, *, layout: Hashable, changing: Sequence[Artist], compress_level: int = 1) -> bytes:
+        """The figure as PNG bytes at its own dpi, drawing only ``changing`` over the ``layout``'s background."""
+        background = self._backgrounds.get(layout)
+        if background is None:
+            background = self._draw_background(changing)
+            self._backgrounds[layout] = background
+            while len(self._backgrounds) > self._keep:
+                self._backgrounds.popitem(last=False)
+        else:
+            self._backgrounds.move_to_end(layout)
+            self._agg.restore_region(background)
+        for artist in changing:
+            self.draw_artist(artist)
+        buffer = io.BytesIO()
+        imsave(buffer, np.asarray(self._agg.buffer_rgba()), format="png", pil_kwargs={"compress_level": compress_level})
+        return buffer.getvalue()
+
+    def _draw_background(self, changing: Sequence[Artist]) -> object:
+        for artist in changing:
+            artist.set_animated(True)  # a full draw skips animated artists
+        try:
+            self._agg.draw()
+            self.backgrounds_drawn += 1
+        finally:
+            for artist in changing:
+                artist.set_animated(False)
+        return self._agg.copy_from_bbox(self.bbox)
 
 
 def new_figure(width: float = 7.0, height: float = 3.6, *, columns: int = 1) -> tuple[LabFigure, list[Axes]]:
@@ -72,9 +125,19 @@ def request_timeline(run: JourneyRun, *, users: int = 12, title: str | None = No
 def measured_vs_theory(x: Sequence[float], measured: Mapping[str, Sequence[float]],
                        theory: Sequence[float] | None = None, *,
                        xlabel: str, ylabel: str, title: str, theory_label: str = "theory",
-                       log: bool = False) -> LabFigure:
-    """Lines of measured values (one per label) beside a dashed theory curve, if given."""
+                       log: bool = False, sample_size: int | None = None) -> LabFigure:
+    """Lines of measured values (one per label) beside a dashed theory curve, if given.
+
+    With ``sample_size`` (the number of users behind each measured share), the theory line gets
+    a band of two standard errors, ``2 * sqrt(p * (1 - p) / n)``: where a share measured on that
+    many users lands about 95% of the time (lesson 02).
+    """
     fig, (ax,) = new_figure()
+    if theory is not None and sample_size:
+        spread = [2 * sampling_error(p, sample_size) for p in theory]
+        ax.fill_between(x, [max(p - s, 1e-4 if log else 0.0) for p, s in zip(theory, spread)],
+                        [p + s for p, s in zip(theory, spread)], color=THEORY_COLOR, alpha=0.12, lw=0,
+                        label=f"theory ± 2 standard errors ({sample_size} users)")
     for i, (label, values) in enumerate(measured.items()):
         ax.plot(x, values, marker="o", color=f"C{i}", label=label)
     if theory is not None:
@@ -87,6 +150,11 @@ def measured_vs_theory(x: Sequence[float], measured: Mapping[str, Sequence[float
     ax.grid(alpha=0.3)
     ax.legend(frameon=False)
     return fig
+
+
+def sampling_error(share: float, sample_size: int) -> float:
+    """One standard error of a share measured on ``sample_size`` independent users: ``sqrt(p(1 - p) / n)``."""
+    return math.sqrt(share * (1 - share) / sample_size) if sample_size > 0 else math.inf
 
 
 def bars(values: Mapping[str, float], *, ylabel: str, title: str, highlight: Sequence[str] = (),

@@ -13,7 +13,8 @@ from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any
 
-from werkzeug.test import Client, TestResponse
+from werkzeug.test import Client
+from werkzeug.wrappers import Response
 
 from .clients import SimUser, expect_ok
 from .clock import EPOCH, SimClock
@@ -54,13 +55,13 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def reason_of(response: TestResponse) -> str:
+def reason_of(response: Response) -> str:
     """The ``reason`` of a JSON error answer ('' for a success)."""
     body = response.get_json(silent=True)
     return str(body.get("reason", "")) if isinstance(body, dict) else ""
 
 
-def browse(user: SimUser, path: str = PAGE) -> tuple[TestResponse, bool]:
+def browse(user: SimUser, path: str = PAGE) -> tuple[Response, bool]:
     """One page view the way a client app does it: on "token expired", refresh once and retry.
 
     Returns the final answer and whether a refresh was needed.
@@ -245,7 +246,7 @@ VISIT: tuple[tuple[str, str, str], ...] = (
 """One user's visit, request by request, as ``round_trips_per_action`` measures it."""
 
 
-def _do(user: SimUser, method: str, path: str) -> TestResponse:
+def _do(user: SimUser, method: str, path: str) -> Response:
     if path == "/login":
         return user.login()
     if path == "/refresh":

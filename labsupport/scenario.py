@@ -94,6 +94,12 @@ class JourneyRun:
             row["logins failed"] = len(self.failed_logins)
         return Table([row])
 
+    def lost(self, limit: int = 10) -> Table:
+        """The first ``limit`` requests that did not keep their session, with the reason each was given."""
+        return Table([{"seq": r.seq, "user": r.user, "step": r.step, "action": r.action, "server": r.server,
+                       "status": r.status, "reason": r.reason} for r in self.records if not r.kept][:limit],
+                     columns=["seq", "user", "step", "action", "server", "status", "reason"])
+
     def table(self, limit: int = 10) -> Table:
         """The first ``limit`` requests as a table."""
         return Table([{"seq": r.seq, "user": r.user, "step": r.step, "action": r.action,
@@ -170,16 +176,18 @@ class Lab:
         getattr(self.cluster, verb)(*values)
 
     def run_journeys(self, steps: int | Sequence[int] = 5, *, events: Events | None = None,
-                     think_time: float = 1.0) -> JourneyRun:
+                     think_time: float = 1.0, who: Sequence[int] | None = None) -> JourneyRun:
         """Every user logs in and makes ``steps - 1`` more requests; a user who loses the session stops.
 
         ``steps`` may give one length per user (a skewed workload). ``events`` maps a round
         number to what happens to the cluster just before that round (round 0 is the logins).
-        Simulated time moves ``think_time`` seconds per round.
+        Simulated time moves ``think_time`` seconds per round. ``who`` (user indices) lets only
+        some of the lab's users make journeys, the others wait: a lab can grow its crowd in batches.
         """
-        lengths = [steps] * len(self.users) if isinstance(steps, int) else list(steps)
-        if len(lengths) != len(self.users):
-            raise ValueError(f"steps gives {len(lengths)} journey lengths for {len(self.users)} users")
+        chosen = list(range(len(self.users))) if who is None else list(who)
+        lengths = [steps] * len(chosen) if isinstance(steps, int) else list(steps)
+        if len(lengths) != len(chosen):
+            raise ValueError(f"steps gives {len(lengths)} journey lengths for {len(chosen)} users")
         if any(n < 1 for n in lengths):
             raise ValueError("every journey needs at least 1 step (the login)")
         events = events or {}
@@ -189,7 +197,7 @@ class Lab:
             for round_no in range(max(lengths, default=0)):
                 for event in _as_list(events.get(round_no, ())):
                     self.apply(event)
-                active = [i for i, n in enumerate(lengths) if n > round_no and i not in failed]
+                active = [i for i, n in zip(chosen, lengths) if n > round_no and i not in failed]
                 self.rng.shuffle(active)
                 for i in active:
                     record = self.users[i].journey_step(round_no, self._seq)
@@ -198,7 +206,7 @@ class Lab:
                     if not record.kept:
                         failed.add(i)
                 clock.advance(think_time)
-        return JourneyRun(tuple(records), tuple(u.name for u in self.users),
+        return JourneyRun(tuple(records), tuple(self.users[i].name for i in chosen),
                           self.cluster.strategy_name, self.balancer.policy.name)
 
     def __repr__(self) -> str:

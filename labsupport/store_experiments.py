@@ -15,8 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from werkzeug.test import Client
-
+from .browser import Browser
 from .clock import SimClock
 from .scenario import Events, Lab
 from .sessions.store import StoreSessions
@@ -134,13 +133,13 @@ def brute_force(*, bits: int | None, sessions: int = 200, guesses: int = 10_000,
     """
     options: dict[str, Any] = {} if bits is None else {"new_id": short_session_ids(bits, seed=seed)}
     shop = store_lab(servers=3, users=sessions, seed=seed, **options)
-    attacker = Client(shop.balancer, use_cookies=False)
+    attacker = Browser(shop.balancer, address="2001:db8:bad::1")  # sends only the Cookie header it is given
     rng = random.Random(attacker_seed)
     hits, first_hit = 0, None
     with SimClock():
         shop.run_journeys(steps=1)
         for n in range(1, guesses + 1):
-            response = attacker.get("/profile", headers={"Cookie": f"sid={guess_id(bits, rng)}"})
+            response = attacker.send("GET", "/profile", headers={"Cookie": f"sid={guess_id(bits, rng)}"})
             if response.status_code == 200:
                 hits += 1
                 first_hit = first_hit or n

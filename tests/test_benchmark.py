@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from labsupport import benchmark
+from labsupport import notebook_driver as driver
 
 
 def test_scenario_rate_counts_a_1000_request_scenario() -> None:
@@ -18,8 +19,58 @@ def test_cluster_vs_raw_reports_a_ratio(strategy: str, policy: str) -> None:
     assert row["ratio"] == pytest.approx(row["through cluster (us)"] / row["raw WSGI (us)"], rel=0.05)
 
 
-def test_main_prints_three_tables(capsys: pytest.CaptureFixture[str]) -> None:
+def test_kernel_timings_give_each_dashboard_goal_a_row() -> None:
+    rows = benchmark.kernel_timings(repeats=2)
+    assert [r["measurement"] for r in rows] == ["redraw alone", "re-run 1,000 requests + redraw",
+                                                "setting answered from the cache + redraw"]
+    assert all(r["ms"] > 0 and r["of"] == 2 for r in rows)
+    assert [r["goal"] for r in rows] == ["<= 40 ms", "<= 300 ms", "not counted"]
+    assert all(r["met"] == (r["ms"] <= 40) for r in rows[:1])
+
+
+def test_a_goal_row_reports_the_median_or_the_slowest() -> None:
+    assert benchmark.goal_row("x", [30, 10, 20], 25)["ms"] == 20 and benchmark.goal_row("x", [30, 10, 20], 25)["met"]
+    slowest = benchmark.goal_row("x", [30, 10, 20], 25, statistic="max")
+    assert slowest["ms"] == 30 and slowest["met"] is False
+    with pytest.raises(benchmark.BenchmarkError, match="no times"):
+        benchmark.goal_row("x", [], 25)
+
+
+def test_browser_rows_say_why_they_are_missing() -> None:
+    rows = benchmark.browser_rows(None, reason="skipped: --quick")
+    assert [r["measurement"] for r in rows] == [name for name, _ in benchmark.BROWSER_ROWS]
+    assert all(r["ms"] is None and r["note"] == "skipped: --quick" for r in rows)
+    assert rows[0]["goal"] == "<= 250 ms" and rows[-1]["goal"] == "not counted"
+
+
+def test_main_prints_every_table_and_goal(capsys: pytest.CaptureFixture[str]) -> None:
     assert benchmark.main(["--quick"]) == 0
     out = capsys.readouterr().out
-    for title in ("requests per second", "raw WSGI", "dashboard interaction"):
+    for title in ("requests per second", "raw WSGI", "dashboard goals"):
         assert title in out
+    for name, _ in benchmark.BROWSER_ROWS:
+        assert name in out
+    assert "redraw alone" in out and "re-run 1,000 requests + redraw" in out and "skipped: --quick" in out
+
+
+def click(control: str, dashboard: int, *, kind: str = "button", cached: bool = False, ms: float = 100.0,
+          feedback: float = 30.0) -> driver.ClickTiming:
+    return driver.ClickTiming(lesson="x", dashboard=dashboard, control=control, kind=kind, status="done",
+                               cached=cached, running_shown=not cached and dashboard == 0,
+                               disabled_while_running=not cached and dashboard == 0, feedback_ms=feedback,
+                               picture_ms=ms - 2, status_ms=ms)
+
+
+def test_browser_rows_summarise_the_clicks_by_goal() -> None:
+    clicks = [click("button: add a server", 0, ms=200), click("button: kill a server", 0, ms=300),
+              click("button: reset", 0, cached=True, ms=50), click("sessions=jwt", 0, kind="dropdown", ms=600),
+              click("sessions=store", 0, kind="dropdown", ms=900, feedback=120),
+              click("button: start", 1, ms=60), click("how many ArrowLeft", 1, kind="slider", cached=True, ms=40)]
+    rows = {r["measurement"]: r for r in benchmark.browser_rows(clicks)}
+    names = [name for name, _ in benchmark.BROWSER_ROWS]
+    assert rows[names[0]]["ms"] == 250 and rows[names[0]]["of"] == 2  # the new settings' buttons, not the reset
+    assert rows[names[1]]["ms"] == 900 and "sessions=store" in rows[names[1]]["note"]
+    assert rows[names[2]]["ms"] == 58 and rows[names[2]]["of"] == 1
+    assert rows[names[3]]["ms"] == 120 and rows[names[3]]["met"] is False
+    assert rows[names[4]]["of"] == 2 and rows[names[4]]["goal"] == "not counted"
+    assert "sessions=store" in repr(benchmark.click_table(clicks))

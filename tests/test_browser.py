@@ -1,114 +1,126 @@
-"""The course in a real JupyterLab, driven by headless Chromium: Run All, then use the dashboard.
+"""The course in a real JupyterLab, driven by headless Chromium: every lesson with a dashboard.
 
-It needs Debian's ``chromium`` (``.ci/run`` installs it) and Playwright from the lock; where
-Chromium is missing it is skipped with that reason. It serves a copy of the notebooks, so
-JupyterLab's autosave can never touch the stored ones.
+Each such lesson (any notebook whose code builds a ``lab.widgets.`` or ``lab.cafe_widgets.``
+dashboard, so new ones are picked up) is opened, cleared and Run All; every dashboard must show,
+and every control is used: each slider step, each dropdown option, each button. Each click must
+bring a new picture and status line, showing "running…" first unless the cache answered it.
+Nothing may reach the console as an error or a cell's stderr. A screenshot of each dashboard
+is saved under pytest's temporary folder, and the click timings go to a JSON file
+(``$COURSE_BROWSER_TIMINGS``, default ``browser-timings.json`` there); nothing asserts on time.
+
+Every notebook is also opened by a JupyterLab that has no kernel to start, as a reader without
+a kernel would see it: its stored pictures must show.
+
+It needs Debian's ``chromium`` (``.ci/run`` installs it) and Playwright from the lock; without
+them it is skipped with the reason. It serves a copy of the notebooks, so JupyterLab's autosave
+can never touch the stored ones.
 """
 from __future__ import annotations
 
+import importlib
 import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
-IDLE = "() => document.querySelector('.jp-Notebook-ExecutionIndicator')?.getAttribute('data-status') === 'idle'"
-ALL_CELLS_RAN = """() => {
-    const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')].map(p => p.innerText.trim());
-    // a collapsed (solution) cell shows no prompt at all
-    return prompts.some(p => p !== '') && prompts.every(p => p === '' || /^\\[\\d+\\]:$/.test(p));
-}"""
+from labsupport import notebook_driver as driver
+from labsupport.dashboard import Dashboard
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (apt-get install chromium)")
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
+MISSING = driver.missing()
+LESSONS = driver.dashboard_lessons()
+NOTEBOOKS = sorted(path.name for path in driver.NOTEBOOKS.glob("*.ipynb"))
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+pytestmark = pytest.mark.skipif(MISSING is not None, reason=MISSING or "")
 
 
 @pytest.fixture(scope="module")
 def jupyterlab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A JupyterLab on 127.0.0.1 serving a copy of notebooks/; yields its base URL."""
+    """A JupyterLab serving a copy of notebooks/; yields its base URL."""
     root = tmp_path_factory.mktemp("course")
-    shutil.copytree(NOTEBOOKS, root / "notebooks")
-    home = tmp_path_factory.mktemp("jupyter-home")
-    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(home / "config"), "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
-           "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"), "JUPYTERLAB_SETTINGS_DIR": str(home / "settings")}
-    settings = home / "settings" / "@jupyterlab" / "notebook-extension"
-    settings.mkdir(parents=True)
-    # Render every cell (no windowing), so the page holds all prompts and outputs at once.
-    (settings / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}')
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", f"--port={port}",
-         "--ServerApp.ip=127.0.0.1", "--IdentityProvider.token=", f"--ServerApp.root_dir={root}",
-         "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
+    driver.copy_notebooks(root)
+    with driver.JupyterLabServer(root, home=tmp_path_factory.mktemp("jupyter-home")) as server:
+        yield server.url
+
+
+@pytest.fixture(scope="module")
+def reader_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A JupyterLab serving a copy of notebooks/ that cannot start any kernel; yields its base URL."""
+    root = tmp_path_factory.mktemp("course-read-only")
+    driver.copy_notebooks(root)
+    with driver.JupyterLabServer(root, home=tmp_path_factory.mktemp("jupyter-home-reader"),
+                                  kernels=False) as server:
+        yield server.url
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Browser]:
+    with driver.chromium() as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("screenshots")
+
+
+@pytest.fixture(scope="module")
+def timings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[driver.ClickTiming]]:
+    """Collects every click's timing; written to JSON when the module's tests are done."""
+    collected: list[driver.ClickTiming] = []
+    yield collected
+    default = tmp_path_factory.getbasetemp() / "browser-timings.json"
+    driver.write_timings(Path(os.environ.get("COURSE_BROWSER_TIMINGS") or default), collected)
+
+
+def dashboard_class(built: str) -> type[Dashboard[Any]]:
+    """The class behind ``"module.Class"`` as the scan names it."""
+    module, name = built.split(".")
+    found = getattr(importlib.import_module(f"labsupport.{module}"), name)
+    assert isinstance(found, type) and issubclass(found, Dashboard), built
+    return found
+
+
+def test_the_scan_finds_every_lesson_with_a_dashboard() -> None:
+    assert {"00_start_here.ipynb", "01_the_cafe.ipynb", "02_stateful_server_behind_a_load_balancer.ipynb",
+            "03_jwt_client_side_sessions.ipynb"} <= set(LESSONS)
+    assert LESSONS["01_the_cafe.ipynb"] == ["cafe_widgets.CafeDashboard"]
+    assert all(dashboard_class(built) for built in sum(LESSONS.values(), []))
+
+
+@pytest.mark.parametrize("lesson", sorted(LESSONS))
+def test_lesson_runs_all_and_every_control_redraws(lesson: str, jupyterlab: str, chromium: Browser,
+                                                   screenshots: Path, timings: list[driver.ClickTiming]) -> None:
+    page = driver.LessonPage(chromium, jupyterlab, lesson)
     try:
-        for _ in range(120):
-            try:
-                with urllib.request.urlopen(f"{url}/api/status", timeout=1):
-                    break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            pytest.fail("JupyterLab did not start within 60 s")
-        yield url
+        page.run_all()
+        dashboards = page.dashboards(len(LESSONS[lesson]))
+        assert len(dashboards) == len(LESSONS[lesson])
+        for index, (dashboard, built) in enumerate(zip(dashboards, LESSONS[lesson])):
+            shows_running = dashboard_class(built).shows_running
+            clicks = driver.operate_every_control(page.page, dashboard, lesson=lesson, index=index)
+            timings.extend(clicks)
+            assert {click.kind for click in clicks} == {"slider", "dropdown", "button"}
+            for click in clicks:  # each brought a new picture and status line (operate waits for both)
+                assert click.running_shown == (shows_running and not click.cached), click
+                assert click.disabled_while_running == click.running_shown, click
+            assert any(click.cached for click in clicks)  # a slider stepping back, a dropdown back to its first
+            dashboard.screenshot(path=screenshots / f"{Path(lesson).stem}-dashboard-{index}.png")
+        assert page.problems() == []
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        page.close()
 
 
-def test_lesson_00_runs_all_and_its_dashboard_redraws(jupyterlab: str) -> None:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.goto(f"{jupyterlab}/lab/tree/notebooks/00_start_here.ipynb")
-            page.wait_for_selector(".jp-Notebook", timeout=60_000)
-            page.wait_for_function(IDLE, timeout=60_000)
-            page.click(".lm-MenuBar-itemLabel:text-is('Edit')")
-            page.click(".lm-Menu-itemLabel:text-is('Clear Outputs of All Cells')")
-            page.wait_for_function(f"() => !({ALL_CELLS_RAN})()", timeout=10_000)
-            page.click(".lm-MenuBar-itemLabel:text-is('Run')")
-            page.click(".lm-Menu-itemLabel:text-is('Run All Cells')")
-            page.wait_for_function(ALL_CELLS_RAN, timeout=240_000)
-            page.wait_for_function(IDLE, timeout=60_000)
-
-            assert page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']").count() == 0
-            assert page.locator(".jp-RenderedText[data-mime-type='application/vnd.jupyter.error']").count() == 0
-            status = page.locator(".widget-html").first
-            assert "events before round 2: none" in status.inner_text()
-            image = page.locator(".widget-image").first
-            before = image.get_attribute("src")
-
-            page.locator("button:has-text('kill a server')").click()
-            page.wait_for_function(
-                "() => document.querySelector('.widget-html')?.innerText.includes('kill s1')", timeout=30_000)
-            assert image.get_attribute("src") != before
-
-            page.locator("button:has-text('reset')").click()
-            page.wait_for_function(
-                "() => document.querySelector('.widget-html')?.innerText.includes('events before round 2: none')",
-                timeout=30_000)
-        finally:
-            browser.close()
+@pytest.mark.parametrize("notebook", NOTEBOOKS)
+def test_stored_pictures_show_without_a_kernel(notebook: str, reader_lab: str, chromium: Browser) -> None:
+    expected = driver.stored_pictures(driver.NOTEBOOKS / notebook)
+    page = driver.LessonPage(chromium, reader_lab, notebook, kernel=False)
+    try:
+        assert page.shown_pictures(expected) == expected
+        assert page.problems() == []
+    finally:
+        page.close()

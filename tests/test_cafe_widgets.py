@@ -5,9 +5,13 @@ import pytest
 
 import labsupport as lab
 from labsupport.cafe import Cafe
-from labsupport.cafe_widgets import CafeDashboard, CafeSettings
+from labsupport.cafe_widgets import CafeDashboard, CafeService, CafeSettings
+from labsupport.dashboard import CACHED_TEXT, RUNNING_TEXT
 
 PNG_MAGIC = b"\x89PNG"
+STORED_TEXT = ("CafeDashboard(3 remembering baristas, dispatcher=round-robin, events before visit 2: none; "
+               "customers served ri")
+"""The text form lesson 01 stores (ipywidgets shows its first 110 characters): it must not drift."""
 
 
 @pytest.fixture
@@ -22,8 +26,9 @@ def test_first_draw_shows_the_default_setting(dashboard: CafeDashboard) -> None:
     assert bytes(dashboard.image.value).startswith(PNG_MAGIC)
     assert f"customers served right {len(run.right_customers)} of 12" in dashboard.status.value
     assert repr(dashboard.view) == repr(dashboard)
-    assert repr(dashboard).startswith("CafeDashboard(3 remembering baristas, dispatcher=round-robin")
+    assert repr(dashboard)[:110] == STORED_TEXT
     assert "0x" not in repr(dashboard)
+    assert not dashboard.from_cache and CACHED_TEXT not in dashboard.status.value
     assert lab.cafe_widgets.CafeDashboard is CafeDashboard
 
 
@@ -110,3 +115,58 @@ def test_fewer_baristas_drop_breaks_that_no_longer_fit(dashboard: CafeDashboard)
     dashboard.baristas.value = 1  # Ana alone cannot go on break; the new barista still starts
     assert dashboard.settings.events == ["start"]
     assert dashboard.run is not None and dashboard.run.share_right < 1  # Ben (new) has no notes
+
+
+def test_a_setting_seen_before_comes_from_the_cache(dashboard: CafeDashboard, monkeypatch: pytest.MonkeyPatch) -> None:
+    computed: list[tuple[str, ...]] = []
+    compute = dashboard.compute
+
+    def counted() -> CafeService:
+        computed.append(tuple(dashboard.settings.events))
+        return compute()
+
+    monkeypatch.setattr(dashboard, "compute", counted)
+    first, first_picture = dashboard.run, dashboard.image.value
+    dashboard.on_break()
+    dashboard.on_reset()  # back to the first setting
+    assert computed == [("break Ana",)]
+    assert dashboard.from_cache and CACHED_TEXT in dashboard.status.value
+    assert dashboard.run == first == CafeSettings().cafe().run()  # the same as computing it again
+    assert dashboard.image.value == first_picture
+    assert dashboard.cafe is not None and dashboard.cafe.on_break == set()
+    dashboard.on_break()  # seen before too
+    assert computed == [("break Ana",)] and dashboard.from_cache
+    assert dashboard.cafe is not None and dashboard.cafe.on_break == {"Ana"}  # labels come from the cached cafe
+
+
+def test_the_cafe_answers_without_a_running_state(dashboard: CafeDashboard, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cafe runs in well under a millisecond: its answer is the feedback, so it never says "running…"."""
+    seen: list[tuple[str, list[bool]]] = []
+    compute = dashboard.compute
+
+    def watched() -> CafeService:
+        seen.append((dashboard.status.value, [c.disabled for c in (*dashboard.controls, *dashboard.buttons)]))
+        return compute()
+
+    monkeypatch.setattr(dashboard, "compute", watched)
+    dashboard.start_button.click()
+    (status, disabled), = seen
+    assert not CafeDashboard.shows_running
+    assert RUNNING_TEXT not in status and disabled == [False] * 6
+    assert "events before visit 2: start" in dashboard.status.value
+
+
+def test_every_button_is_wired_to_its_callback(dashboard: CafeDashboard) -> None:
+    dashboard.break_button.click()
+    dashboard.start_button.click()
+    assert dashboard.settings.events == ["break Ana", "start"]
+    dashboard.reset_button.click()
+    assert dashboard.settings.events == [] and dashboard.from_cache
+
+
+def test_redrawing_changes_the_same_artists(dashboard: CafeDashboard) -> None:
+    axes = list(dashboard.figure.axes)
+    for baristas in (6, 2, 6, 3):
+        dashboard.baristas.value = baristas
+    assert dashboard.figure.axes == axes and len(axes[0].patches) == 2 * 6
+    assert [t.get_text() for t in axes[0].texts if t.get_visible()] == ["Ana", "Ben", "Cleo"]

@@ -65,7 +65,7 @@ def kid_token(secret: bytes, kid: str | None = lab.attacks.TRAVERSAL_KID, **chan
 
 
 def recovered_modulus() -> int:
-    """Exercise 04.6's solution, as its hint says."""
+    """Exercise 04.5's solution, as its hint says."""
     t1 = jwt.encode({"sub": "ana"}, ORDERS_KEY, algorithm="RS256")
     t2 = jwt.encode({"sub": "bob"}, ORDERS_KEY, algorithm="RS256")
     return lab.attacks.recover_rsa_modulus([t1, t2]).modulus
@@ -78,16 +78,16 @@ SOLUTIONS: dict[str, list[Any]] = {
         lab.attacks.sign_hs256({"role": "admin"}, PUBLIC_PEM.decode()),  # no exp at all: the vulnerable one never asks
     ],
     "04.2": ["b", " B "],
-    "04.3": [hardened, lesson04.hardened_shop_verify],
-    "04.4": ["jku", " JKU "],
-    "04.5": [
+    "04.6": [hardened, lesson04.hardened_shop_verify],
+    "04.3": ["jku", " JKU "],
+    "04.4": [
         kid_token(b""),
         kid_token(b"", kid="/dev/null"),
         kid_token(lab.attacks.ROBOTS_TXT, kid=lab.attacks.ROBOTS_TXT_PATH),
         kid_token(lab.attacks.ROBOTS_TXT, kid="../../../srv/staff-api/static/robots.txt"),
         lab.attacks.sign_hs256(staff_claims(), b"", kid=lab.attacks.TRAVERSAL_KID),  # minted in real time
     ],
-    "04.6": [recovered_modulus(), N],
+    "04.5": [recovered_modulus(), N],
 }
 WRONG: dict[str, list[Any]] = {
     "04.1": [
@@ -101,15 +101,15 @@ WRONG: dict[str, list[Any]] = {
         "not a token", 42, b"bytes.are.not", ["a", "list"],
     ],
     "04.2": ["a", "c", "d", "e", "pin", 2, True],
-    "04.3": [
+    "04.6": [
         without("require"), without("issuer"), without("signature"),
         lambda token: lab.attacks.vulnerable_verify(token, PUBLIC_PEM),
         lambda token: jwt.decode(token, PUBLIC_PEM, algorithms=["RS256"]),  # no audience: rejects the genuine one
         lambda token: None, lambda token: 1 / 0,
         "jwt.decode", 3,
     ],
-    "04.4": ["kid", "alg", "typ", "jwk", "x5u", "the jku", 4, ["jku"], b"jku"],
-    "04.5": [
+    "04.3": ["kid", "alg", "typ", "jwk", "x5u", "the jku", 4, ["jku"], b"jku"],
+    "04.4": [
         kid_token(STAFF_SECRET, kid=lab.attacks.STAFF_KID),  # the real secret: not an attack
         kid_token(b"", kid="../dev/null"),  # not far enough up: a file that is not there
         kid_token(b"x"),  # /dev/null is empty, not "x"
@@ -120,7 +120,7 @@ WRONG: dict[str, list[Any]] = {
         lab.attacks.forge_unsigned({**staff_claims(), "kid": lab.attacks.TRAVERSAL_KID}),
         "not a token", 42, None.__class__, ["a", "list"],
     ],
-    "04.6": [
+    "04.5": [
         N * 35, N + 2, N - 1, 0, -N, 1,
         lab.keys.rsa_private_key().public_key().public_numbers().n,
         ATTACKER_KEY.public_key().public_numbers().n,
@@ -153,10 +153,10 @@ def test_fix_feedback_explains_each_wrong_option_and_the_right_one_is_measured()
 
 
 def test_hardening_feedback_names_the_attack_that_got_through() -> None:
-    assert "no exp" in lab.check("04.3", without("require")).message
-    assert "wrong issuer" in lab.check("04.3", without("issuer")).message
-    assert "tampered payload" in lab.check("04.3", without("signature")).message
-    assert "rejected a genuine shop token" in lab.check("04.3", lambda token: 1 / 0).message
+    assert "no exp" in lab.check("04.6", without("require")).message
+    assert "wrong issuer" in lab.check("04.6", without("issuer")).message
+    assert "tampered payload" in lab.check("04.6", without("signature")).message
+    assert "rejected a genuine shop token" in lab.check("04.6", lambda token: 1 / 0).message
 
 
 def test_the_hardening_check_uses_every_attack_of_the_lesson() -> None:
@@ -173,7 +173,7 @@ def test_the_hardening_check_uses_every_attack_of_the_lesson() -> None:
                 assert lab.attacks.vulnerable_verify(token, PUBLIC_PEM)["iss"]
 
 
-# --- 04.4 to 04.6 -----------------------------------------------------------------------------
+# --- 04.3 to 04.5 -----------------------------------------------------------------------------
 
 def test_header_field_is_measured_and_exactly_one_field_stops_the_jku_attack() -> None:
     verdicts = lesson04.pinned_field_verdicts()
@@ -184,44 +184,44 @@ def test_header_field_is_measured_and_exactly_one_field_stops_the_jku_attack() -
 
 def test_header_field_feedback_explains_each_wrong_field_with_the_measurement() -> None:
     for field in ["alg", "typ", "kid"]:
-        message = lab.check("04.4", field).message
+        message = lab.check("04.3", field).message
         assert lesson04.WHY_NOT_FIELD[field] in message and "still accepted" in message
-    assert lesson04.WHY_NOT_FIELD["jwk"] in lab.check("04.4", "jwk").message
-    assert "allow-listed" in lab.check("04.4", "jku").message
+    assert lesson04.WHY_NOT_FIELD["jwk"] in lab.check("04.3", "jwk").message
+    assert "allow-listed" in lab.check("04.3", "jku").message
 
 
 def test_kid_feedback_says_what_went_wrong() -> None:
-    wrong = WRONG["04.5"]
-    assert "real secret" in lab.check("04.5", wrong[0]).message
-    assert "/etc/staff-api/dev/null" in lab.check("04.5", wrong[1]).message
-    assert "0 bytes" in lab.check("04.5", wrong[2]).message
-    assert "no kid" in lab.check("04.5", wrong[3]).message
-    assert "InvalidAudienceError" in lab.check("04.5", wrong[4]).message
-    assert "role 'staff'" in lab.check("04.5", wrong[5]).message
-    assert "ExpiredSignatureError" in lab.check("04.5", wrong[6]).message
-    assert "HS256 only" in lab.check("04.5", wrong[7]).message
+    wrong = WRONG["04.4"]
+    assert "real secret" in lab.check("04.4", wrong[0]).message
+    assert "/etc/staff-api/dev/null" in lab.check("04.4", wrong[1]).message
+    assert "0 bytes" in lab.check("04.4", wrong[2]).message
+    assert "no kid" in lab.check("04.4", wrong[3]).message
+    assert "InvalidAudienceError" in lab.check("04.4", wrong[4]).message
+    assert "role 'staff'" in lab.check("04.4", wrong[5]).message
+    assert "ExpiredSignatureError" in lab.check("04.4", wrong[6]).message
+    assert "HS256 only" in lab.check("04.4", wrong[7]).message
 
 
 def test_kid_success_names_the_file_and_the_hardened_rejection() -> None:
-    message = lab.check("04.5", SOLUTIONS["04.5"][0]).message
+    message = lab.check("04.4", SOLUTIONS["04.4"][0]).message
     assert "/dev/null: an empty key" in message and "InvalidKeyError: unknown kid" in message
-    assert "26 bytes anyone can read" in lab.check("04.5", SOLUTIONS["04.5"][2]).message
+    assert "26 bytes anyone can read" in lab.check("04.4", SOLUTIONS["04.4"][2]).message
 
 
 def test_the_hardened_staff_verifier_accepts_a_genuine_token_and_rejects_each_forgery() -> None:
     with lab.SimClock():
         assert lesson04.hardened_staff_verify(kid_token(STAFF_SECRET, kid=lab.attacks.STAFF_KID))["sub"] == "mallory"
-        for token in SOLUTIONS["04.5"][:4]:
+        for token in SOLUTIONS["04.4"][:4]:
             with pytest.raises(jwt.InvalidKeyError):
                 lesson04.hardened_staff_verify(token)
 
 
 def test_modulus_feedback_tells_a_multiple_and_the_other_keys_apart() -> None:
-    assert "n times 35" in lab.check("04.6", N * 35).message
-    assert "shop's published key" in lab.check("04.6", WRONG["04.6"][6]).message
-    assert "attacker's own key" in lab.check("04.6", WRONG["04.6"][7]).message
-    assert ".modulus" in lab.check("04.6", WRONG["04.6"][8]).message
-    assert "not str" in lab.check("04.6", str(N)).message
+    assert "n times 35" in lab.check("04.5", N * 35).message
+    assert "shop's published key" in lab.check("04.5", WRONG["04.5"][6]).message
+    assert "attacker's own key" in lab.check("04.5", WRONG["04.5"][7]).message
+    assert ".modulus" in lab.check("04.5", WRONG["04.5"][8]).message
+    assert "not str" in lab.check("04.5", str(N)).message
 
 
 def test_the_modulus_check_measures_its_answer_from_the_order_services_tokens() -> None:
@@ -229,13 +229,13 @@ def test_the_modulus_check_measures_its_answer_from_the_order_services_tokens() 
     assert len(tokens) == 2 and all(jwt.get_unverified_header(t)["alg"] == "RS256" for t in tokens)
     recovery = lab.attacks.recover_rsa_modulus(tokens)
     assert recovery.modulus == N
-    assert f"n times {recovery.cofactor}" in lab.check("04.6", N).message
+    assert f"n times {recovery.cofactor}" in lab.check("04.5", N).message
 
 
 @settings(max_examples=60, deadline=None)
 @given(answer=st.one_of(st.text(max_size=40), st.integers(), st.binary(max_size=20), st.floats(),
                         st.lists(st.integers(), max_size=3), st.dictionaries(st.text(max_size=3), st.integers())))
 def test_the_new_checks_never_crash_whatever_the_answer(answer: Any) -> None:
-    for key in ["04.4", "04.5", "04.6"]:
+    for key in ["04.3", "04.4", "04.5"]:
         verdict = lab.check(key, answer)
         assert "checking your answer raised" not in verdict.message, (key, answer, verdict)

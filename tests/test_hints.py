@@ -161,6 +161,13 @@ def test_05_2_entries_per_minute_times_minutes() -> None:
     accepted("05.2", 3 * (15 - 5))  # 3 logouts a minute, each entry lives 15 - 5 minutes
 
 
+def test_05_4_count_per_request() -> None:
+    words = hint("05.4")
+    assert "a verified token is one round trip" in words and "a logout one more" in words
+    login, page, cart, refresh, logout = 1 + 1, 1, 1 + 1, 1 + 1, 1 + 1  # as the hint counts each request
+    accepted("05.4", login + 4 * page + 2 * cart + refresh + logout)
+
+
 def test_05_4_measure_it() -> None:
     assert "lab.revocation_experiments.store_round_trips" in hint("05.4")
     shop = lab.revocation_experiments.revocable_lab(users=1, seed=0)
@@ -221,3 +228,23 @@ def test_06_2_count_the_sessions_of_someone_else() -> None:
 def test_every_exercise_outside_lesson_04_has_a_hint_test() -> None:
     tested = {name[5:9].replace("_", ".") for name in globals() if name.startswith("test_0")}
     assert {key for key in lab.exercises.EXERCISES if not key.startswith("04.")} == tested
+
+
+def test_07_1_keep_the_setups_with_0_in_all_three_rows() -> None:
+    rows = ("users logged out when a server dies", "users logged out by a rolling deploy",
+            "users logged out by a scale-out")
+    assert all(f"'{row}'" in hint("07.1") for row in rows) and "keep the setups with 0 in all three" in hint("07.1")
+    table = lab.exercises.lesson07.measured().table()
+    read = [r for r in table.rows if r["measured"].startswith(rows)]
+    accepted("07.1", [name for name in lab.tradeoffs.SETUP_NAMES if all(r[name] == 0 for r in read)])
+
+
+def test_07_2_a_setup_with_0_in_every_row_of_the_scenario() -> None:
+    assert "lab.exercises.lesson07.SCENARIOS" in hint("07.2") and "shows 0 in every one of its rows" in hint("07.2")
+    table = lab.exercises.lesson07.measured().table()
+    picks = {}
+    for key, scenario in lab.exercises.lesson07.SCENARIOS.items():
+        rows = [r for r in table.rows if r["measured"].startswith(tuple(need.measure for need in scenario.needs))]
+        assert len(rows) == len(scenario.needs)
+        picks[key] = next(name for name in lab.tradeoffs.SETUP_NAMES if all(r[name] == 0 for r in rows))
+    accepted("07.2", picks)

@@ -5,7 +5,8 @@
 The estimate (minutes) is: words of prose / 230 (reading speed) + 20 s per code cell to run and
 look at + each exercise's stated minutes (its heading ends with "(N min)"; its answer, check,
 hint and solution cells are inside those minutes). A heading with "Going further" starts a part
-outside the core path, until the next heading of the same or a higher level. A lesson's header
+outside the core path, until the next heading of the same or a higher level (an exercise's heading
+inside it stays inside). A lesson's header
 is the one source of truth, "**Time:** about N minutes on the core path, plus M minutes of
 *Going further*", and must say the estimate rounded to 5 minutes; lesson 00's table and the
 README's workshop guide must agree with the headers.
@@ -22,10 +23,12 @@ NOTEBOOKS = ROOT / "notebooks"
 WORDS_PER_MINUTE = 230
 SECONDS_PER_CODE_CELL = 20
 HEADING = re.compile(r"^(#+)\s+(.*)$", re.M)
+FENCED = re.compile(r"^```.*?^```", re.M | re.S)
+"""A fenced code block in markdown: its ``# comments`` are not headings."""
 EXERCISE = re.compile(r"^#+ Exercise (\d\d\.\d+):.*\((\d+) min\)\s*$", re.M)
 WORD = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)?")
-HEADER = re.compile(r"\*\*Time:\*\* about (\d+) minutes (?:on the core path(?:, plus (\d+) minutes of \*Going "
-                    r"further\*)?|, all of it \*Going further\*)")
+HEADER = re.compile(r"\*\*Time:\*\* about (\d+) minutes(?: on the core path(?: \([^)]*\))?(?:, plus (\d+) minutes "
+                    r"of \*Going further\*)?|, all of it \*Going further\*)")
 CORE_LESSONS = ("00", "01", "02", "03", "05", "06", "07")
 """The core path of the workshop (lesson 07 joins with its table section only; 04 and 08 are Going further)."""
 BREAK_MINUTES = 10
@@ -64,11 +67,11 @@ def estimate(path: Path) -> Estimate:
     for cell in cells(path):
         text = "".join(cell["source"])
         if cell["cell_type"] == "markdown":
-            for marks, title in HEADING.findall(text):
+            for marks, title in HEADING.findall(FENCED.sub("", text)):
                 level = len(marks)
                 if "going further" in title.lower():
                     further_level = level if further_level is None else min(further_level, level)
-                elif further_level is not None and level <= further_level:
+                elif further_level is not None and level <= further_level and not title.startswith("Exercise"):
                     further_level = None
             exercise = EXERCISE.search(text)
             if exercise:

@@ -109,10 +109,10 @@ def _check_fix(answer: Any) -> str:
             f"verifier {vulnerable} the confusion token; PyJWT with algorithms=['RS256'] said {reason}.")
 
 
-# Exercise 04.3 -------------------------------------------------------------------------------
+# Exercise 04.6 -------------------------------------------------------------------------------
 
 def attack_tokens(now: int) -> dict[str, str]:
-    """Exercise 04.3: one token per attack on the shop, all minted at simulated time ``now``."""
+    """Exercise 04.6: one token per attack on the shop, all minted at simulated time ``now``."""
     private = rsa_private_key()
     base = {"sub": "ana", "role": "customer", "iss": attacks.SHOP_ISSUER, "aud": attacks.SHOP_AUDIENCE,
             "iat": now, "exp": now + 900}
@@ -177,10 +177,10 @@ def _at_its_time(verify: Callable[[str], dict[str, Any]], token: str) -> dict[st
     return verify(token)
 
 
-# Exercise 04.4 -------------------------------------------------------------------------------
+# Exercise 04.3 -------------------------------------------------------------------------------
 
 HEADER_FIELDS = ("alg", "typ", "kid", "jku", "jwk")
-"""Exercise 04.4: the header fields a learner may name."""
+"""Exercise 04.3: the header fields a learner may name."""
 GENUINE_HEADER: dict[str, str] = {"alg": "RS256", "typ": "JWT", "kid": attacks.SHOP_KID, "jku": attacks.SHOP_JWKS_URL}
 """What the login service itself writes in each header field of its tokens."""
 WHY_NOT_FIELD: dict[str, str] = {
@@ -195,7 +195,7 @@ WHY_NOT_FIELD: dict[str, str] = {
 
 
 def pinned_field_verdicts() -> dict[str, str]:
-    """Exercise 04.4, measured: for each header field of the jku attack token, what the vulnerable jku
+    """Exercise 04.3, measured: for each header field of the jku attack token, what the vulnerable jku
     verifier says when the attacker must write that one field as the login service does (and re-signs)."""
     attacker = attacker_rsa_private_key()
     web = attacks.fake_web()
@@ -233,7 +233,7 @@ def _check_header_field(answer: Any) -> str:
             "one allow-listed URL), never with a key the header carries (jwk) or points to (jku).")
 
 
-# Exercise 04.5 -------------------------------------------------------------------------------
+# Exercise 04.4 -------------------------------------------------------------------------------
 
 def hardened_staff_verify(token: str) -> dict[str, Any]:
     """The notebook's hardened verifier for the staff API: the kid is looked up in the keys the service was
@@ -309,10 +309,10 @@ def _check_kid_forgery(answer: Any) -> str:
             f"looks the kid up in its configured keys and rejected the token with {reason}.")
 
 
-# Exercise 04.6 -------------------------------------------------------------------------------
+# Exercise 04.5 -------------------------------------------------------------------------------
 
 def order_service_tokens() -> list[str]:
-    """Exercise 04.6: two tokens the order service signed (RS256, its e = 3 key), minted in simulated time."""
+    """Exercise 04.5: two tokens the order service signed (RS256, its e = 3 key), minted in simulated time."""
     private = small_exponent_rsa_private_key()
     with SimClock():
         now = int(time.time())
@@ -358,11 +358,7 @@ EXERCISES: list[Exercise] = [
     Exercise("04.2", "the one-line fix for HS/RS confusion",
              "In the confusion attack, who decided that the public key would be used as an HMAC secret: the "
              "server or the token?", _check_fix),
-    Exercise("04.3", "harden the shop's verifier yourself",
-             "One call: jwt.decode(token, <the shop's public key>, algorithms=[...], audience=..., issuer=..., "
-             "options={\"require\": [...]}). The key is lab.keys.public_pem(lab.keys.rsa_private_key()); the "
-             "audience and issuer are lab.attacks.SHOP_AUDIENCE and lab.attacks.SHOP_ISSUER.", _check_hardened),
-    Exercise("04.4", "the header field a key must not come from",
+    Exercise("04.3", "the header field a key must not come from",
              "Where did the jku verifier get the key it checked the signature with, and which header field told "
              "it where to look? To measure it: write each field of the attack token's header, one at a time, as "
              "the login service writes it (alg 'RS256', kid lab.attacks.SHOP_KID, jku lab.attacks.SHOP_JWKS_URL), "
@@ -370,15 +366,19 @@ EXERCISES: list[Exercise] = [
              "algorithm='RS256', headers=...)) and run lab.attacks.verify_with_jku(token, "
              "fetch=lab.attacks.fake_web()). Answer with the one field whose change gets the token rejected.",
              _check_header_field),
-    Exercise("04.5", "forge a staff token with a kid that leaves the key folder",
+    Exercise("04.4", "forge a staff token with a kid that leaves the key folder",
              "Inside `with lab.SimClock():`, make claims with sub, \"role\": \"admin\", iss "
              "lab.attacks.SHOP_ISSUER, aud lab.attacks.STAFF_AUDIENCE, iat now and exp now + 900 (now = "
              "int(time.time())), and sign them with an empty key and a kid that climbs out of the key folder to "
              "/dev/null: lab.attacks.sign_hs256(claims, b\"\", kid=lab.attacks.TRAVERSAL_KID).", _check_kid_forgery),
-    Exercise("04.6", "recover the order service's unpublished key",
+    Exercise("04.5", "recover the order service's unpublished key",
              "Take two tokens the order service signed: the section's, or mint two as it does, "
              "t1 = jwt.encode({\"sub\": \"ana\"}, lab.keys.small_exponent_rsa_private_key(), algorithm=\"RS256\") "
              "and t2 the same with \"bob\". Pass them to lab.attacks.recover_rsa_modulus([t1, t2]) (or compute "
              "math.gcd(s1**3 - m1, s2**3 - m2) with lab.attacks.pkcs1_v15_sha256 and divide out the small factor "
              "yourself) and answer with the modulus n, an int: the result's .modulus.", _check_modulus),
+    Exercise("04.6", "harden the shop's verifier yourself",
+             "One call: jwt.decode(token, <the shop's public key>, algorithms=[...], audience=..., issuer=..., "
+             "options={\"require\": [...]}). The key is lab.keys.public_pem(lab.keys.rsa_private_key()); the "
+             "audience and issuer are lab.attacks.SHOP_AUDIENCE and lab.attacks.SHOP_ISSUER.", _check_hardened),
 ]

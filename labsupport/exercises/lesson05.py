@@ -169,7 +169,8 @@ def _check_round_trips(answer: Any) -> str:
                     "goes to the store to record the token family (and a login first reads the user's token version).")
     expect_number(answer, expected, tolerance=0, what="the number of store round trips")
     return (f"{expected} round trips for {requests} requests: one lookup for every verified token, one more for "
-            "every new pair of tokens (the family record), and one more at login (the user's token version). "
+            "every new pair of tokens (the family record), one more at login (the user's token version) and one "
+            "more for the logout's write (the denylist entry). "
             f"At a modelled {MODELLED_RTT_MS:g} ms each, {expected * MODELLED_RTT_MS:g} ms of waiting on the store "
             "that stateless JWT never pays.")
 
@@ -190,9 +191,9 @@ EXERCISES: list[Exercise] = [
              "the current one, and what does the server do when it sees a spent one? Which tokens belong to "
              "the family it revokes?", _check_first),
     Exercise("05.4", "the store round trips of one visit",
-             "Count per request, as in the table of section 7 (the price): a verified token is one round trip; a request "
-             "that hands out new tokens adds one (the family record), and a login one more (the token version; it "
-             "has no token to verify). Or measure it with "
+             "Count per request, as in the table of section 6 (the price): a verified token is one round trip; a request "
+             "that hands out new tokens adds one (the family record), a login one more (the token version; it "
+             "has no token to verify), and a logout one more (writing the denylist entry). Or measure it with "
              "lab.revocation_experiments.revocable_lab and lab.revocation_experiments.store_round_trips.",
              _check_round_trips),
 ]
