@@ -149,12 +149,14 @@ def kills(strategy: str = "memory", *, users: int = 60, steps: int = 5, seed: in
         steps, events=simulated_events(KILLS))
     real_lost, simulated_lost = _first_loss(real), _first_loss(simulated)
     rows = []
-    for round_no, event in sorted(KILLS.items()):
-        verb, _, name = event.partition(" ")
-        rows.append({"before round": round_no, "what happens": EVENT_WORDS[verb].format(name=name),
+    for round_no in range(1, steps):
+        verb, _, name = KILLS.get(round_no, "").partition(" ")
+        rows.append({"round": round_no,
+                     "just before it": EVENT_WORDS[verb].format(name=name) if verb else
+                     "nothing (sticky routing alone)" if round_no < min(KILLS) else "nothing more",
                      "real: users logged out": sum(step == round_no for step in real_lost.values()),
                      "simulator": sum(step == round_no for step in simulated_lost.values())})
-    rows.append({"before round": "", "what happens": "journeys kept to the end",
+    rows.append({"round": "", "just before it": "journeys kept to the end",
                  "real: users logged out": len(real.kept_users), "simulator": len(simulated.kept_users)})
     title = f"{strategy} sessions, 3 sticky servers, {users} users x {steps} steps"
     summary = Table([{"run": "real", **real.summary().rows[0]}, {"run": "simulator", **simulated.summary().rows[0]}])
