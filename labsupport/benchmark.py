@@ -3,7 +3,8 @@
 Prints simulated requests per second through the cluster, the per-request cost through
 client, balancer and server divided by a raw WSGI call to the same Flask app, and the
 dashboard goals: redrawing, re-running, and (when Chromium and Playwright are here) clicks in
-a real JupyterLab timed in the page from the click to the new picture. Timings are wall clock,
+a real JupyterLab timed in the page from the click to the new picture, a lesson's Run All in
+that JupyterLab, and every lesson's cells timed in a fresh kernel. Timings are wall clock,
 so they vary between runs and machines; the goals are for a 2-core machine. Nothing here
 asserts on a time: a row that cannot be measured says why.
 """
@@ -16,6 +17,8 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +38,11 @@ CAFE_CLICK_GOAL_MS = 100.0
 FEEDBACK_GOAL_MS = 100.0
 REDRAW_GOAL_MS = 40.0
 RERUN_GOAL_MS = 300.0
+RUN_ALL_GOAL_MS = 15_000.0
+SLOWEST_CELL_GOAL_MS = 5_000.0
+SAYS_SO_ABOVE_MS = 3_000.0
+"""A cell slower than this says so in the text above it."""
+RUN_ALL_LESSON = "02_stateful_server_behind_a_load_balancer.ipynb"
 NEW_SETTING_CLICKS = 9
 BENCHMARK_NOTEBOOK = "dashboard_clicks.ipynb"
 
@@ -245,6 +253,84 @@ def measure_clicks() -> list[driver.ClickTiming]:
     return clicks
 
 
+def run_all_in_browser(lesson: str = RUN_ALL_LESSON) -> tuple[float, float]:
+    """Open ``lesson`` (a copy) in a real JupyterLab and Run All: (ms from opening, ms of Run All alone)."""
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder) / "root"
+        driver.copy_notebooks(root)
+        with driver.JupyterLabServer(root, home=Path(folder) / "home") as server, driver.chromium() as chromium:
+            opened = time.perf_counter()
+            page = driver.LessonPage(chromium, server.url, lesson)
+            started = time.perf_counter()
+            page.run_all()
+            finished = time.perf_counter()
+            problems = page.problems()
+            page.close()
+    if problems:
+        raise BenchmarkError(f"{lesson} misbehaved in the browser: {problems}")
+    return (finished - opened) * 1000, (finished - started) * 1000
+
+
+@dataclass(frozen=True)
+class CellTime:
+    """How long one code cell of a lesson ran, in a fresh kernel."""
+
+    lesson: str
+    index: int
+    first_line: str
+    ms: float
+
+
+def cell_times(notebook: Path) -> list[CellTime]:
+    """Run ``notebook`` in a fresh kernel (not saved) and time each code cell from the kernel's own
+    timestamps: from the cell's start to its reply."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    cells = nbformat.read(notebook, as_version=4)
+    NotebookClient(cells, timeout=900, kernel_name="python3", record_timing=True,
+                   resources={"metadata": {"path": str(notebook.parent)}}).execute()
+    times = []
+    for index, cell in enumerate(cells.cells):
+        timing = cell.metadata.get("execution", {})
+        if cell.cell_type == "code" and "shell.execute_reply" in timing:
+            start = datetime.fromisoformat(timing["iopub.execute_input"].replace("Z", "+00:00"))
+            end = datetime.fromisoformat(timing["shell.execute_reply"].replace("Z", "+00:00"))
+            times.append(CellTime(notebook.name, index, cell.source.splitlines()[0][:60] if cell.source else "",
+                                  (end - start).total_seconds() * 1000))
+    return times
+
+
+def lesson_rows(times: Sequence[CellTime] | None, run_all: tuple[float, float] | None, *,
+                reason: str = "") -> list[dict[str, Any]]:
+    """The goal rows for a whole lesson: Run All in the browser, and the slowest cell of any lesson."""
+    rows = []
+    name = f"lesson {RUN_ALL_LESSON[:2]} Run All in the browser"
+    if run_all is None:
+        rows.append(missing_row(name, RUN_ALL_GOAL_MS, reason or "skipped"))
+    else:
+        rows.append(goal_row(name, [run_all[1]], RUN_ALL_GOAL_MS, note=f"{run_all[0] / 1000:.1f} s from opening"))
+    if times is None:
+        rows.append(missing_row("slowest cell of any lesson", SLOWEST_CELL_GOAL_MS, reason or "skipped"))
+    else:
+        slowest = max(times, key=lambda t: t.ms)
+        rows.append(goal_row("slowest cell of any lesson", [t.ms for t in times], SLOWEST_CELL_GOAL_MS,
+                             statistic="max", note=f"{slowest.lesson[:2]} [{slowest.index}] {slowest.first_line}"))
+    return rows
+
+
+def slow_cells_table(times: Sequence[CellTime]) -> Table:
+    """Every cell over ``SAYS_SO_ABOVE_MS``, and each lesson's total, slowest first."""
+    totals: dict[str, float] = {}
+    for t in times:
+        totals[t.lesson] = totals.get(t.lesson, 0.0) + t.ms
+    rows = [{"lesson": t.lesson[:2], "cell": t.index, "code": t.first_line, "ms": round(t.ms)}
+            for t in sorted(times, key=lambda t: -t.ms) if t.ms > SAYS_SO_ABOVE_MS]
+    rows += [{"lesson": lesson[:2], "cell": "all", "code": "(every cell, one after another)", "ms": round(total)}
+             for lesson, total in sorted(totals.items())]
+    return Table(rows, title=f"cells over {SAYS_SO_ABOVE_MS / 1000:g} s (each says so above it), and each lesson's total")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run every measurement and print the tables."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -259,10 +345,16 @@ def main(argv: list[str] | None = None) -> int:
                 title="per-request cost: through the cluster / raw WSGI call to the same app"), end="\n\n")
     reason = "skipped: --quick" if args.quick else "skipped: --no-browser" if args.no_browser else driver.missing()
     clicks = None if reason else measure_clicks()
+    run_all = None if reason else run_all_in_browser()
+    times = None if args.quick else [t for lesson in sorted(driver.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+                                     for t in cell_times(lesson)]
     rows = browser_rows(clicks, reason=reason or "") + kernel_timings(repeats=3 if args.quick else 7)
-    print(Table(rows, title="dashboard goals (browser clicks timed in the page; cached clicks not counted)"))
+    rows += lesson_rows(times, run_all, reason=reason or "skipped: --quick")
+    print(Table(rows, title="dashboard and lesson goals (browser clicks timed in the page; cached clicks not counted)"))
     if clicks:
         print("", click_table(clicks), sep="\n")
+    if times:
+        print("", slow_cells_table(times), sep="\n")
     return 0
 
 

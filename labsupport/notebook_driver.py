@@ -41,8 +41,9 @@ CHROMIUM_ARGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-background-networking", "--disable-component-update", "--disable-sync")
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = PACKAGE_ROOT / "notebooks"
-DASHBOARD_CODE = re.compile(r"\blab\.((?:cafe_)?widgets)\.(\w*Dashboard)\(")
-"""Code that builds one of the course's dashboards, e.g. ``lab.widgets.ClusterDashboard(``."""
+DASHBOARD_CODE = re.compile(r"\blab\.((?:cafe_)?widgets|tradeoffs)\.(\w*(?:Dashboard|Explorer))\(")
+"""Code that builds one of the course's dashboards, e.g. ``lab.widgets.ClusterDashboard(`` or
+``lab.tradeoffs.CostExplorer(``."""
 
 DASHBOARD = ".jp-OutputArea-output .widget-vbox:has(> img.widget-image):has(> .widget-html)"
 """A dashboard on the page: a box holding a picture and a status line (the layout every dashboard shares)."""

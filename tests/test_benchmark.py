@@ -1,6 +1,8 @@
 """The benchmark's measurements run and report sane, self-consistent figures (no timing asserts)."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from labsupport import benchmark
@@ -46,11 +48,12 @@ def test_browser_rows_say_why_they_are_missing() -> None:
 def test_main_prints_every_table_and_goal(capsys: pytest.CaptureFixture[str]) -> None:
     assert benchmark.main(["--quick"]) == 0
     out = capsys.readouterr().out
-    for title in ("requests per second", "raw WSGI", "dashboard goals"):
+    for title in ("requests per second", "raw WSGI", "dashboard and lesson goals"):
         assert title in out
     for name, _ in benchmark.BROWSER_ROWS:
         assert name in out
     assert "redraw alone" in out and "re-run 1,000 requests + redraw" in out and "skipped: --quick" in out
+    assert "Run All in the browser" in out and "slowest cell of any lesson" in out
 
 
 def click(control: str, dashboard: int, *, kind: str = "button", cached: bool = False, ms: float = 100.0,
@@ -74,3 +77,31 @@ def test_browser_rows_summarise_the_clicks_by_goal() -> None:
     assert rows[names[3]]["ms"] == 120 and rows[names[3]]["met"] is False
     assert rows[names[4]]["of"] == 2 and rows[names[4]]["goal"] == "not counted"
     assert "sessions=store" in repr(benchmark.click_table(clicks))
+
+
+def test_cell_times_time_every_code_cell_of_a_notebook(tmp_path: Path) -> None:
+    import nbformat
+
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# a title"),
+                                               nbformat.v4.new_code_cell("import time\ntime.sleep(0.3)"),
+                                               nbformat.v4.new_code_cell("1 + 1")])
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = tmp_path / "99_timed.ipynb"
+    nbformat.write(notebook, path)
+    times = benchmark.cell_times(path)
+    assert [(t.index, t.first_line) for t in times] == [(1, "import time"), (2, "1 + 1")]
+    assert times[0].ms >= 300 and 0 <= times[1].ms < times[0].ms
+    assert nbformat.read(path, as_version=4).cells[1].outputs == []  # timed, not saved
+
+
+def test_lesson_rows_give_the_slowest_cell_and_say_why_a_row_is_missing() -> None:
+    times = [benchmark.CellTime("02_x.ipynb", 3, "slow()", 6200.0), benchmark.CellTime("02_x.ipynb", 4, "quick()", 40.0),
+             benchmark.CellTime("07_y.ipynb", 5, "suite()", 3500.0)]
+    rows = benchmark.lesson_rows(times, None, reason="skipped: --no-browser")
+    assert rows[0]["ms"] is None and rows[0]["note"] == "skipped: --no-browser" and rows[0]["goal"] == "<= 15000 ms"
+    assert rows[1]["ms"] == 6200.0 and rows[1]["met"] is False and rows[1]["note"] == "02 [3] slow()"
+    run_all = benchmark.lesson_rows(times, (12_000.0, 9_000.0))[0]
+    assert run_all["ms"] == 9000.0 and run_all["met"] is True and run_all["note"] == "12.0 s from opening"
+    table = str(benchmark.slow_cells_table(times))
+    assert "slow()" in table and "suite()" in table and "quick()" not in table
+    assert "6240" in table and "3500" in table  # each lesson's total

@@ -13,7 +13,8 @@ import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from functools import partial
+from functools import lru_cache, partial
+from types import MappingProxyType
 from typing import Any
 
 import redis
@@ -21,7 +22,7 @@ from werkzeug.test import Client
 
 from ..clients import SimUser, expect_ok
 from ..clock import SimClock
-from ..scenario import Events, Lab
+from ..scenario import Events, JourneyRun, Lab
 from ..sessions import ReplicatedMemorySessions, SessionStrategy
 from ..store import SessionStore, as_text
 from ..store_experiments import MODELLED_RTT_MS, median_microseconds, request_bytes
@@ -96,6 +97,13 @@ def counting_store(lab: Lab) -> CountingStore | None:
 # --- journeys ------------------------------------------------------------------------------
 
 
+def steady_run(setup: Setup, *, policy: str | None = None, users: int = USERS, steps: int = STEPS,
+               seed: int = 0) -> tuple[Lab, JourneyRun]:
+    """A seeded lab running ``setup`` (behind ``policy``) and its ``users`` journeys, with no event."""
+    lab = build_lab(setup, users=users, seed=seed, policy=policy)
+    return lab, lab.run_journeys(steps)
+
+
 def journeys_kept(setup: Setup, *, policy: str | None = None, events: Events | None = None, users: int = USERS,
                   steps: int = STEPS, seed: int = 0) -> int:
     """Journeys kept to the end by ``users`` users of ``setup`` (behind ``policy``, through ``events``)."""
@@ -164,9 +172,13 @@ def session_memory(setup: Setup, *, users: int = USERS, steps: int = STEPS, seed
 
     The store is read while simulated time still stands where the run left it, before any key expires.
     """
-    lab = build_lab(setup, users=users, seed=seed)
+    return memory_after(steady_run(setup, users=users, steps=steps, seed=seed)[0], users)
+
+
+def memory_after(lab: Lab, users: int) -> Memory:
+    """Session bytes a lab holds after its ``users`` made their journeys (read at the simulated epoch,
+    where every journey's session is still unexpired)."""
     with SimClock():
-        lab.run_journeys(steps)
         return Memory(users, max(lab.cluster.memory().values()), store_bytes(lab.store) if lab.store else 0)
 
 
@@ -355,13 +367,21 @@ class Measurements:
 
 
 def measure(setup: Setup, *, users: int = USERS, steps: int = STEPS, seed: int = 0) -> Measurements:
-    """Run the whole suite on one setup."""
+    """Run the whole suite on one setup.
+
+    Journeys kept and session memory both read a steady run with no event; a setup that runs
+    behind round robin anyway reads both off the same run (same lab, same seed: the same run).
+    """
+    round_robin_lab, round_robin_run = steady_run(setup, policy="round-robin", users=users, steps=steps, seed=seed)
+    own_lab = round_robin_lab if setup.policy == "round-robin" else \
+        steady_run(setup, users=users, steps=steps, seed=seed)[0]
     return Measurements(
         setup=setup, users=users,
-        kept_round_robin=journeys_kept(setup, policy="round-robin", users=users, steps=steps, seed=seed),
-        logged_out={event: users_logged_out(setup, event, users=users, steps=steps, seed=seed) for event in EVENTS},
+        kept_round_robin=len(round_robin_run.kept_users),
+        logged_out=MappingProxyType({event: users_logged_out(setup, event, users=users, steps=steps, seed=seed)
+                                     for event in EVENTS}),
         refused_store_outage=refused_in_store_outage(setup, users=users, seed=seed),
-        memory=session_memory(setup, users=users, steps=steps, seed=seed),
+        memory=memory_after(own_lab, users),
         price=request_price(setup, seed=seed),
         revocation_seconds=revocation_seconds(setup, seed=seed),
         hooks=session_hooks(setup.spec.strategy),
@@ -451,8 +471,17 @@ class Suite:
 
 
 def run_suite(setups: Sequence[Setup] = SETUPS, *, users: int = USERS, steps: int = STEPS, seed: int = 0) -> Suite:
-    """Measure every setup with the same scenarios and seed."""
-    return Suite([measure(setup, users=users, steps=steps, seed=seed) for setup in setups])
+    """Measure every setup with the same scenarios and seed.
+
+    The runs are seeded, so a setup measured before with the same arguments is not run again:
+    lesson 07's check reads the suite the lesson just ran.
+    """
+    return Suite([_measured(setup, users, steps, seed) for setup in setups])
+
+
+@lru_cache(maxsize=64)
+def _measured(setup: Setup, users: int, steps: int, seed: int) -> Measurements:
+    return measure(setup, users=users, steps=steps, seed=seed)
 
 
 # --- the one live measurement ------------------------------------------------------------------
@@ -480,6 +509,7 @@ def request_costs(suite: Suite, *, repeat: int = 300, seed: int = 0) -> Table:
 __all__ = [
     "CART_ITEMS", "EVENTS", "PER_USERS", "REVOCATION_HORIZON", "SERVERS", "STEPS", "USERS", "CountingStore",
     "HeaderMeter", "Measurements", "Memory", "RequestPrice", "Suite", "build_lab", "copy_still_works", "journeys_kept",
-    "margin", "measure", "refused_in_store_outage", "replication_messages", "request_costs", "request_price",
-    "revocation_seconds", "run_suite", "session_hooks", "session_memory", "store_bytes", "users_logged_out",
+    "margin", "measure", "memory_after", "refused_in_store_outage", "replication_messages", "request_costs", "request_price",
+    "revocation_seconds", "run_suite", "session_hooks", "session_memory", "steady_run", "store_bytes",
+    "users_logged_out",
 ]
