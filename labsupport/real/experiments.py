@@ -26,6 +26,7 @@ from . import faults, procfs, races
 from .binaries import NAMES, available, install_hint
 from .crowd import align_round_robin, run_journeys, simulated_events
 from .deployment import Deployment
+from .errors import MissingBinaries, RealProcessError
 from .findings import Findings
 from .load import percentiles, run_load
 from .redis_server import RedisServer
@@ -198,7 +199,7 @@ def redis_restarts(*, users: int = 30) -> Findings:
                         appendonly=appendonly) as deployment:
             server = deployment.redis
             if server is None:
-                raise RuntimeError("the deployment started without redis-server")
+                raise RealProcessError("the deployment started without redis-server")
             faults_to_do: list[tuple[str, Callable[[], object]]] = [
                 ("graceful restart (SIGTERM, then start)", server.restart)]
             if appendonly:
@@ -219,7 +220,7 @@ def redis_restarts(*, users: int = 30) -> Findings:
 def _redis_round_trip_ms(deployment: Deployment, *, repeat: int = 500) -> float:
     server = deployment.redis
     if server is None:
-        raise RuntimeError("the deployment started without redis-server")
+        raise RealProcessError("the deployment started without redis-server")
     with server.client() as client:
         times = []
         for _ in range(repeat):
@@ -290,7 +291,7 @@ def record_all() -> dict[str, Findings]:
     """Run every experiment with its defaults (the programs must be installed)."""
     missing = missing_programs()
     if missing:
-        raise RuntimeError(install_hint(missing))
+        raise MissingBinaries(missing, install_hint(missing))
     runs: dict[str, Callable[[], Findings]] = {
         "first look": first_look, "round-robin": round_robin, "kills memory": partial(kills, "memory"),
         "kills jwt": partial(kills, "jwt"), "kills store": partial(kills, "store"), "worker crash": worker_crash,

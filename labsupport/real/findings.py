@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from typing import Any
 
 from ..clients import RequestRecord
@@ -67,7 +67,7 @@ class Findings:
         if self.journeys is not None:
             run = self.journeys
             data["journeys"] = {"strategy": run.strategy, "policy": run.policy, "users": list(run.users),
-                                "records": [list(vars(r).values()) for r in run.records]}
+                                "records": [list(astuple(r)) for r in run.records]}
         return data
 
     @classmethod

@@ -43,10 +43,12 @@ def at_once(calls: list[Callable[[], httpx.Response]]) -> list[httpx.Response | 
 
 
 def status(response: httpx.Response | None) -> int:
+    """The status of an answer, ``NO_ANSWER`` for none."""
     return NO_ANSWER if response is None else response.status_code
 
 
 def reason(response: httpx.Response | None) -> str:
+    """The shop's reason in a JSON error answer, ``""`` otherwise."""
     body = body_of(response) if response is not None else None
     return str(body.get("reason", "")) if isinstance(body, dict) else ""
 
