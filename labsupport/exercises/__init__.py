@@ -14,7 +14,7 @@ from typing import Any
 from ..errors import UnknownChoice
 from .base import Exercise, Verdict, Wrong, call_learner, expect_choice, expect_number
 
-LESSONS = ("00", "01", "02", "03", "04", "05", "06", "07")
+LESSONS = ("00", "01", "02", "03", "04", "05", "06", "07", "08")
 """The lessons that have exercises; lesson ``NN``'s live in ``labsupport.exercises.lessonNN``."""
 
 KEY = re.compile(r"(\d\d)\.\d+")

@@ -12,7 +12,8 @@ from collections.abc import Callable, Iterable
 from types import TracebackType
 from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
-from werkzeug.http import dump_cookie, parse_cookie
+from werkzeug.http import dump_cookie
+from werkzeug.wrappers import Request
 
 from .errors import BadSetup
 
@@ -39,7 +40,8 @@ class RouteCookie:
         self.set_cookie = dump_cookie(ROUTE_COOKIE, server, path="/", httponly=True, samesite="Lax")
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        if parse_cookie(environ).get(ROUTE_COOKIE) == self.server:
+        # the cookies as Flask reads them: werkzeug.http.parse_cookie(environ) raises on a header that is not UTF-8
+        if Request(environ, shallow=True).cookies.get(ROUTE_COOKIE) == self.server:
             return self.app(environ, start_response)
 
         def add_route(status: str, headers: list[tuple[str, str]],

@@ -61,6 +61,12 @@ def processes() -> Iterator[ProcInfo]:
                 yield info
 
 
+def state(pid: int) -> str | None:
+    """The state letter /proc gives ``pid`` (``"R"`` running, ``"S"`` sleeping, ``"T"`` stopped, ...), or ``None``."""
+    found = _stat(pid)
+    return None if found is None else found[0][0]
+
+
 def start_time(pid: int) -> int | None:
     """When ``pid`` started (clock ticks after boot), zombies included; ``None`` when there is no such pid."""
     found = _stat(pid)
