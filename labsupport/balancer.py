@@ -16,7 +16,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
-from werkzeug.http import dump_cookie, parse_cookie
+from werkzeug.http import dump_cookie
+from werkzeug.wrappers import Request
 
 from .errors import UnknownChoice
 
@@ -199,7 +200,8 @@ class LoadBalancer:
             return [body]
         pinned = None
         if self.policy.pins and "HTTP_COOKIE" in environ:
-            pinned = parse_cookie(environ).get(STICKY_COOKIE)
+            # the cookies as Flask reads them: werkzeug.http.parse_cookie(environ) raises on a header that is not UTF-8
+            pinned = Request(environ, shallow=True).cookies.get(STICKY_COOKIE)
         chosen = self.policy.choose(ClientInfo(environ.get("REMOTE_ADDR", ""), pinned), servers)
         app = self.cluster.servers[chosen].app
         if not self.policy.pins or chosen == pinned:

@@ -162,6 +162,14 @@ def test_sticky_with_a_garbage_pin_picks_a_live_server_and_re_pins(cookie: str) 
     assert f"lb={server};" in r.headers["Set-Cookie"]
 
 
+def test_sticky_with_a_cookie_header_that_is_not_utf8_picks_a_live_server() -> None:
+    cluster = Cluster(2)
+    raw = "lb=\xff\xfe; other=1"  # WSGI gives headers as latin-1 text: these are the bytes ff fe
+    r = Client(LoadBalancer(cluster, "sticky"), use_cookies=False).get("/", environ_overrides={"HTTP_COOKIE": raw})
+    assert r.status_code == 200
+    assert r.headers["X-Served-By"] in {"s1", "s2"}
+
+
 # --- hashing --------------------------------------------------------------------------
 
 
