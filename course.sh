@@ -21,8 +21,8 @@ usage: bash course.sh COMMAND [ARGS...]
 commands:
   lab    install the course into .venv and open JupyterLab at lesson 00
          (extra ARGS go to 'jupyter lab', e.g. --IdentityProvider.token='')
-  test   install the course into .venv and run the whole test suite with pytest
-         (extra ARGS go to pytest, e.g. -x tests)
+  test   install the course into .venv and run the whole test suite with pytest, on two
+         workers (extra ARGS go to pytest, e.g. -x tests, or -n 0 for one process)
 
 environment:
   PYTHON   interpreter used to create .venv (default: python3; needs $MIN_PYTHON or newer)
@@ -139,7 +139,8 @@ main() {
         test)
             shift
             install_requirements
-            exec "$VENV/bin/python" -m pytest "$@"
+            # two workers (pytest-xdist); each test file, and so each notebook's kernel, stays on one
+            exec "$VENV/bin/python" -m pytest -n 2 --dist loadfile "$@"
             ;;
         -h|--help|help)
             usage

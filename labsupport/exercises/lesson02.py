@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import numbers
+from functools import cache
 from typing import Any
 
 from .. import experiments
@@ -28,8 +29,14 @@ def _theory_function(answer: Any) -> str:
     return "your formula matches (1/N)^(k-1) for every case tried."
 
 
+@cache
+def failover_share() -> float:
+    """Exercise 02.2's measurement: users logged out when one of 5 sticky servers dies (seeded: run once)."""
+    return float(experiments.sticky_failover(servers=[5])[0]["lost"])
+
+
 def _sticky_failover(answer: Any) -> str:
-    measured = float(experiments.sticky_failover(servers=[5])[0]["lost"])
+    measured = failover_share()
     expect_number(answer, measured, tolerance=0.03, what="the share of users logged out")
     return f"the simulator measures {measured:.3f}: one server in five held a fifth of the sessions."
 
@@ -38,8 +45,14 @@ HASH_POLICIES = ("hash-modulo", "consistent-hash")
 """Exercise 02.3: the two hash policies whose scale-out the question compares."""
 
 
+@cache
+def scale_out_shares() -> dict[str, float]:
+    """Exercise 02.3's measurement: the share each hash policy logs out in the scale-out (seeded: run once)."""
+    return {row["policy"]: row["lost"] for row in experiments.scale_out_loss(policies=HASH_POLICIES).rows}
+
+
 def _fewest_remapped(answer: Any) -> str:
-    lost = {row["policy"]: row["lost"] for row in experiments.scale_out_loss(policies=HASH_POLICIES).rows}
+    lost = dict(scale_out_shares())
     best = min(lost, key=lambda policy: lost[policy])
     choice = answer.strip().lower() if isinstance(answer, str) else None
     if choice in lost and choice != best:
