@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -392,6 +393,8 @@ def test_a_killed_server_loses_its_memory_and_its_users_move_on(sticky: Deployme
     s1.kill()  # the master and its worker, at once
     assert not s1.running and s1.worker_pid is None
     assert [pid for pid in group if procfs.read(pid) is not None] == []
+    with socket.socket(socket.AF_UNIX) as probe, pytest.raises(ConnectionRefusedError):
+        probe.connect(str(s1.socket))  # nothing can take a request in any more: a POST fails over too
     moved = sticky.request("/", headers=user)
     assert moved.status == 200 and moved.json()["server"] == "s2"
     assert moved.set_cookies() == {"route": "s2"}  # a new server: with in-memory sessions, logged out

@@ -11,7 +11,9 @@ import ast
 import os
 import re
 import signal
+import socket
 import sys
+import time
 from collections.abc import Mapping
 from importlib import metadata
 
@@ -155,9 +157,29 @@ class AppServer:
         """Wait for a stopping server to exit (SIGKILL after 10 s)."""
         self._process.wait_stopped(timeout=10.0)
 
-    def kill(self) -> None:
-        """Crash the whole server (SIGKILL to master and worker): its memory is gone, its socket refuses."""
+    def kill(self, *, timeout: float = 5.0) -> None:
+        """Crash the whole server (SIGKILL to master and worker): its memory is gone, its socket refuses.
+
+        Returns once a connection to the socket is refused, so no request sent after the crash can
+        still be taken in by a dying process (``RealProcessError`` if that takes over ``timeout``).
+        """
         self._process.kill()
+        deadline = time.monotonic() + timeout
+        while not self._refuses():
+            if time.monotonic() > deadline:
+                raise RealProcessError(f"{self.name} was killed, but its socket still accepts connections")
+            time.sleep(0.01)
+
+    def _refuses(self) -> bool:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+            probe.settimeout(PROBE_TIMEOUT)
+            try:
+                probe.connect(str(self.socket))
+            except (ConnectionRefusedError, FileNotFoundError):
+                return True
+            except OSError:
+                return False
+        return False
 
     def kill_worker(self, *, timeout: float = 20.0, wait: bool = True) -> int:
         """SIGKILL only the worker; the master forks a new one with empty memory. Returns the killed pid.
