@@ -53,7 +53,7 @@ def test_main_prints_every_table_and_goal(capsys: pytest.CaptureFixture[str]) ->
     for name, _ in benchmark.BROWSER_ROWS:
         assert name in out
     assert "redraw alone" in out and "re-run 1,000 requests + redraw" in out and "skipped: --quick" in out
-    assert "Run All in the browser" in out and "slowest cell of any lesson" in out
+    assert "Run All in the browser" in out and "slowest cell of a simulator lesson" in out
 
 
 def click(control: str, dashboard: int, *, kind: str = "button", cached: bool = False, ms: float = 100.0,
@@ -96,10 +96,12 @@ def test_cell_times_time_every_code_cell_of_a_notebook(tmp_path: Path) -> None:
 
 def test_lesson_rows_give_the_slowest_cell_and_say_why_a_row_is_missing() -> None:
     times = [benchmark.CellTime("02_x.ipynb", 3, "slow()", 6200.0), benchmark.CellTime("02_x.ipynb", 4, "quick()", 40.0),
-             benchmark.CellTime("07_y.ipynb", 5, "suite()", 3500.0)]
+             benchmark.CellTime("07_y.ipynb", 5, "suite()", 3500.0), benchmark.CellTime("08_z.ipynb", 9, "real()", 7000.0)]
     rows = benchmark.lesson_rows(times, None, reason="skipped: --no-browser")
     assert rows[0]["ms"] is None and rows[0]["note"] == "skipped: --no-browser" and rows[0]["goal"] == "<= 15000 ms"
     assert rows[1]["ms"] == 6200.0 and rows[1]["met"] is False and rows[1]["note"] == "02 [3] slow()"
+    assert rows[2]["ms"] == 7000.0 and rows[2]["goal"] == "not counted" and rows[2]["note"] == "08 [9] real()"
+    assert benchmark.lesson_rows(times[:3], None, reason="skipped: --no-browser")[2]["note"] == "no such lesson"
     run_all = benchmark.lesson_rows(times, (12_000.0, 9_000.0))[0]
     assert run_all["ms"] == 9000.0 and run_all["met"] is True and run_all["note"] == "12.0 s from opening"
     table = str(benchmark.slow_cells_table(times))
