@@ -150,3 +150,25 @@ def test_every_marker_names_a_lesson_that_prints_the_function() -> None:
         obj = inspect.unwrap(resolve(expression))  # type: ignore[arg-type]
         shown[f"{obj.__module__}:{obj.__qualname__}"] = lessons
     assert markers_in_source() == shown
+
+
+# --- every type: ignore says why ------------------------------------------------------------------
+
+IGNORE = re.compile(r"#\s*type:\s*ignore(\[[^\]]*\])?(?P<after>.*)$")
+
+
+def ignores_without_reason(text: str) -> list[int]:
+    """Line numbers of ``# type: ignore`` comments with no ``# reason`` after them."""
+    return [number for number, line in enumerate(text.splitlines(), 1)
+            if (found := IGNORE.search(line)) and not found["after"].strip().startswith("#")]
+
+
+def test_every_type_ignore_in_the_package_says_why() -> None:
+    missing = {str(path.relative_to(ROOT)): lines for path in sorted(PACKAGE.rglob("*.py"))
+               if (lines := ignores_without_reason(path.read_text()))}
+    assert missing == {}
+
+
+def test_the_reason_check_catches_a_bare_ignore() -> None:
+    text = "x = f()  # type: ignore[arg-type]\ny = g()  # type: ignore[misc]  # g is untyped upstream\n"
+    assert ignores_without_reason(text) == [1]
