@@ -1,4 +1,4 @@
-"""The seed's cafe analogy as a small, seeded simulation in plain Python (lesson 01).
+"""The article's cafe analogy as a small, seeded simulation in plain Python (lesson 01).
 
 Customers order over several visits ("a flat white", then "make that oat milk", ...), each
 building on the order so far. Where that order lives between visits is the lesson:

@@ -206,7 +206,7 @@ def bearer_token(header: str | None) -> str | None:
     """The token in an ``Authorization: Bearer <token>`` header; ``None`` when there is no header.
 
     Anything else that is not a bearer token is a ``TokenRejected`` (401), never a crash: the
-    seed's ``split(' ')[1]`` would throw on a missing header and on ``"Bearer"`` alone.
+    article's ``split(' ')[1]`` would throw on a missing header and on ``"Bearer"`` alone.
     """
     if header is None:
         return None

@@ -262,3 +262,13 @@ def test_a_failing_assert_in_a_helper_module_still_fails_under_python_O() -> Non
     covered = contract_tests("99", {"99.1": [1]}, {"99.1": [2]})[0]  # lesson 99 has no exercises
     with pytest.raises(AssertionError):
         covered()
+
+
+def test_a_lesson_module_loads_when_a_notebook_first_names_it() -> None:
+    code = ("import sys, labsupport as lab; print(len(lab.exercises.lesson07.SCENARIOS)); "
+            "print('labsupport.exercises.lesson04' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["3", "False"]
+    with pytest.raises(AttributeError, match="lesson99"):
+        lab.exercises.lesson99  # noqa: B018

@@ -92,7 +92,7 @@ def test_the_hs256_signature_is_an_hmac_of_header_dot_payload() -> None:
     header, payload, signature = token.split(".")
     mac = hmac.new(DEMO_HMAC_SECRET.encode(), f"{header}.{payload}".encode(), hashlib.sha256).digest()
     assert base64.urlsafe_b64encode(mac).rstrip(b"=").decode() == signature
-    naive = hashlib.sha256(f"{header}.{payload}{DEMO_HMAC_SECRET}".encode()).digest()  # the seed's wording
+    naive = hashlib.sha256(f"{header}.{payload}{DEMO_HMAC_SECRET}".encode()).digest()  # the article's wording
     assert base64.urlsafe_b64encode(naive).rstrip(b"=").decode() != signature
 
 

@@ -26,6 +26,13 @@ def lesson_exercises(lesson: str) -> dict[str, Exercise]:
     return {exercise.key: exercise for exercise in module.EXERCISES}
 
 
+def __getattr__(name: str) -> Any:
+    """``lab.exercises.lesson07`` and the like: a lesson's module loads when a notebook first names it."""
+    if name.startswith("lesson") and name[len("lesson"):] in LESSONS:
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 class Registry(Mapping[str, Exercise]):
     """Every exercise of the course by key, e.g. ``"02.1"``; a lesson's module loads when it is first needed."""
 

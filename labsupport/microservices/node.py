@@ -1,6 +1,6 @@
 """A second, independent verifier: a few lines of Node.js checking the gateway's Ed25519 signature (lesson 07).
 
-The seed's last bullet, *technology heterogeneity*: a service written in another language
+The article's last bullet, *technology heterogeneity*: a service written in another language
 verifies the same token with its own standard library. The Node source uses only what Node 12
 and later have built in (``crypto.createPublicKey`` with an SPKI DER key, ``crypto.verify``
 with a ``null`` digest for Ed25519); base64url is decoded by hand, since Buffer learned it

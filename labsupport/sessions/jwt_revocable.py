@@ -1,4 +1,4 @@
-"""JWT sessions that can be revoked: what the seed's Pro Tip asks for, in the lab's session store (lesson 05).
+"""JWT sessions that can be revoked: what the article's Pro Tip asks for, in the lab's session store (lesson 05).
 
 - a **denylist** of revoked token ids: ``deny:<jti>``, each kept only for the token's remaining
   lifetime (``SET ... EX``), so the list empties itself as tokens expire;

@@ -1,9 +1,9 @@
-"""Sessions in an external store (Redis), shared by every server: the seed's approach b (lesson 06).
+"""Sessions in an external store (Redis), shared by every server: the article's approach b (lesson 06).
 
 The client holds only an unguessable session id in a cookie; the session itself is JSON in
 Redis under ``<prefix>:session:<id>``, written with ``SET ... EX ttl``. Any server can answer
 any request, because every server asks the same store. What this module adds beyond the
-seed's ``getSessionData``/``setSessionData``:
+article's ``getSessionData``/``setSessionData``:
 
 - sliding expiry: every use renews the key's time to live (``GETEX ... EX ttl``), so an idle
   session dies ``ttl`` seconds after its *last* use, an active one lives on;

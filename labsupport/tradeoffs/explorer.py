@@ -59,8 +59,13 @@ class CostExplorer(Dashboard[Mapping[str, float]]):
         return Table([{"setup": m.setup.name, "round trips": self.reads.value * m.price.round_trips_read
                        + self.writes.value * m.price.round_trips_write, "network ms": times[m.setup.name]}
                       for m in self.suite],
-                     title=f"{self.reads.value} page views + {self.writes.value} cart updates, one after another, "
+                     title=f"{self.requests()}, one after another, "
                            f"store in: {self.placement.value}")
+
+    def requests(self, joined: str = " + ") -> str:
+        """The page's requests in words: "5 page views + 1 cart update"."""
+        return joined.join(f"{count} {noun}{'s' * (count != 1)}" for count, noun in
+                           ((self.reads.value, "page view"), (self.writes.value, "cart update")))
 
     def on_change(self, change: Any = None) -> None:
         """A control moved: show the times for the new setting."""
@@ -70,7 +75,7 @@ class CostExplorer(Dashboard[Mapping[str, float]]):
         return self.placement.value, self.reads.value, self.writes.value
 
     def describe_setting(self) -> str:
-        return f"store in {self.placement.value}, {self.reads.value} page views, {self.writes.value} cart updates"
+        return f"store in {self.placement.value}, {self.requests(', ')}"
 
     def compute(self) -> Mapping[str, float]:
         return self.milliseconds()
@@ -81,7 +86,7 @@ class CostExplorer(Dashboard[Mapping[str, float]]):
             bar.set_facecolor(LOST_COLOR if value > 0 else KEPT_COLOR)
         right = nice_top(max(result.values(), default=0))
         self.axes.set_xlim(0, right)
-        self.axes.set_title(f"{self.reads.value} page views + {self.writes.value} cart updates; store in: "
+        self.axes.set_title(f"{self.requests()}; store in: "
                             f"{self.placement.value}", fontsize=10)
         return right, [*self.bars, *self.axes.spines.values(), self.axes.title]
 

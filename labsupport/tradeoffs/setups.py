@@ -23,7 +23,7 @@ class Setup:
 
     @property
     def stateful(self) -> bool:
-        """True when each server keeps the sessions in its own memory (the seed's *stateful* column)."""
+        """True when each server keeps the sessions in its own memory (the article's *stateful* column)."""
         return self.spec.strategy.stateful
 
     @property

@@ -308,13 +308,17 @@ def revocation_seconds(setup: Setup, *, seed: int = 0, horizon: int = REVOCATION
 # --- the code a server needs -----------------------------------------------------------------
 
 
+LAB_METERS = frozenset({"sessions_held", "bytes_held"})
+"""Methods a strategy fills in only so the lab can read a server's memory: no session logic."""
+
+
 def session_hooks(strategy: type[SessionStrategy]) -> tuple[str, ...]:
     """The session methods a strategy's classes define that override the base interface or a parent strategy.
 
     ``load`` and ``save`` are required of every strategy; the rest are hooks with defaults
     (``end``, ``resume``, ``connect``, ...) or hooks of the strategy it builds on (lesson 05's
     ``check_revocation``). Helpers a strategy adds for itself are not counted: only what it had
-    to fill in.
+    to fill in. Nor are the ``LAB_METERS``: a real server would not need them.
     """
     names: set[str] = set()
     for klass in strategy.__mro__:
@@ -322,7 +326,8 @@ def session_hooks(strategy: type[SessionStrategy]) -> tuple[str, ...]:
             continue
         parents = [p for p in klass.__mro__[1:] if isinstance(p, type) and issubclass(p, SessionStrategy)]
         for name, value in vars(klass).items():
-            if not name.startswith("_") and inspect.isfunction(value) and any(name in vars(p) for p in parents):
+            if (not name.startswith("_") and name not in LAB_METERS and inspect.isfunction(value)
+                    and any(name in vars(p) for p in parents)):
                 names.add(name)
     return tuple(sorted(names))
 
@@ -422,7 +427,7 @@ class Suite:
         return [m for m in self if m.setup.stateful]
 
     def rows(self) -> list[tuple[str, str, Callable[[Measurements], object]]]:
-        """(seed row, measure, how to read it off one setup's measurements), in table order."""
+        """(article's row, measure, how to read it off one setup's measurements), in table order."""
         def kept(m: Measurements) -> str:
             return f"{m.kept_round_robin / m.users:.0%} ± {margin(m.kept_round_robin, m.users):.0%}"
 
@@ -456,12 +461,12 @@ class Suite:
     def table(self) -> Table:
         """Measures down the side, setups across: every cell read off a run."""
         rows = []
-        for seed_row, what, read in self.rows():
-            row: dict[str, object] = {"seed row": seed_row, "measured": what}
+        for article_row, what, read in self.rows():
+            row: dict[str, object] = {"article's row": article_row, "measured": what}
             row.update({name: read(m) for name, m in self.measured.items()})
             rows.append(row)
-        return Table(rows, columns=["seed row", "measured", *self.names],
-                     title="The seed's comparison, measured: the same scenarios against every setup")
+        return Table(rows, columns=["article's row", "measured", *self.names],
+                     title="The article's comparison, measured: the same scenarios against every setup")
 
     def hooks_table(self) -> Table:
         """Which session methods each setup's strategy fills in."""

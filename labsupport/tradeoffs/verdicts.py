@@ -1,4 +1,4 @@
-"""The seed's seven rows, each judged by the suite's numbers: agreed, qualified or corrected (lesson 07).
+"""The article's seven rows, each judged by the suite's numbers: agreed, qualified or corrected (lesson 07).
 
 A verdict reads only deterministic measurements (counts, bytes, simulated seconds, the modelled
 round trip), never a timing, so it is the same on every machine. Each rule says what it
@@ -15,39 +15,39 @@ from .suite import PER_USERS, Measurements, Suite
 
 
 @dataclass(frozen=True)
-class SeedRow:
-    """One row of the seed's comparison table, in its own words."""
+class ArticleRow:
+    """One row of the article's comparison table, in its own words."""
 
     feature: str
     stateless: str
     stateful: str
 
 
-SEED_ROWS: tuple[SeedRow, ...] = (
-    SeedRow("Scalability", "Highly scalable (horizontal). Add/remove servers easily.",
+ARTICLE_ROWS: tuple[ArticleRow, ...] = (
+    ArticleRow("Scalability", "Highly scalable (horizontal). Add/remove servers easily.",
             "Challenging to scale horizontally. Requires complex session replication/stickiness."),
-    SeedRow("Resilience/FT", "High. Server failures don't impact sessions.",
+    ArticleRow("Resilience/FT", "High. Server failures don't impact sessions.",
             "Low. Server failure can lead to session loss."),
-    SeedRow("Complexity", "Simpler server logic. Session logic externalized.",
+    ArticleRow("Complexity", "Simpler server logic. Session logic externalized.",
             "More complex server logic for managing and synchronizing state."),
-    SeedRow("Session Mgmt.", "Client-side (JWT) or external session store.", "Server-side memory or local disk."),
-    SeedRow("Resource Usage", "Efficient. No server memory tied to client state.",
+    ArticleRow("Session Mgmt.", "Client-side (JWT) or external session store.", "Server-side memory or local disk."),
+    ArticleRow("Resource Usage", "Efficient. No server memory tied to client state.",
             "Less efficient. Server memory dedicated to client sessions."),
-    SeedRow("Load Balancing", "Any server can handle any request.",
+    ArticleRow("Load Balancing", "Any server can handle any request.",
             "Requires \"sticky sessions\" (client always hits same server)."),
-    SeedRow("Maintenance", "Easier to deploy, update, and manage individual services.",
+    ArticleRow("Maintenance", "Easier to deploy, update, and manage individual services.",
             "More difficult due to state synchronization needs."),
 )
-"""The seed article's table, quoted."""
+"""The article's table, quoted."""
 
 AGREED, QUALIFIED, CORRECTED = "agreed", "qualified", "corrected"
 
 
 @dataclass(frozen=True)
 class Verdict:
-    """What the numbers say about one seed row."""
+    """What the numbers say about one of the article's rows."""
 
-    row: SeedRow
+    row: ArticleRow
     verdict: str
     evidence: str
 
@@ -100,10 +100,17 @@ def _complexity(suite: Suite) -> tuple[str, str]:
     free_median = sorted(len(m.hooks) for m in free)[len(free) // 2]
     held_median = sorted(len(m.hooks) for m in held)[len(held) // 2]
     if free_median >= held_median:
-        return CORRECTED, evidence
+        synchronizing = [m for m in held if len(m.hooks) > free_median]
+        return CORRECTED, evidence + (
+            f" The stateless setups fill in as many hooks as the stateful ones or more (median {free_median} "
+            f"against {held_median}): the session logic did not leave the server, it became signing, verifying "
+            "and a store client."
+            + (f" Among the stateful ones, only synchronizing state adds hooks ("
+               + ", ".join(f"{m.setup.name} {len(m.hooks)}" for m in synchronizing) + ")." if synchronizing else ""))
     if heavy:
-        return QUALIFIED, evidence + (f" But {_names(heavy)} need as many as the simplest stateful server: taking "
-                                      "a token back puts session logic and a store back on the server.")
+        return QUALIFIED, evidence + (f" But {_names(heavy)} {'need' if len(heavy) > 1 else 'needs'} at least as "
+                                      "many as the simplest stateful server: taking a token back puts session "
+                                      "logic and a store back on the server.")
     return AGREED, evidence
 
 
@@ -176,19 +183,19 @@ RULES: dict[str, Callable[[Suite], tuple[str, str]]] = {
     "Session Mgmt.": _session_management, "Resource Usage": _resources, "Load Balancing": _load_balancing,
     "Maintenance": _maintenance,
 }
-"""How each seed row is judged, by its feature name."""
+"""How each of the article's rows is judged, by its feature name."""
 
 
 def judge(suite: Suite) -> list[Verdict]:
-    """Every seed row with its verdict and the evidence the numbers give."""
-    return [Verdict(row, *RULES[row.feature](suite)) for row in SEED_ROWS]
+    """Every row of the article's table with its verdict and the evidence the numbers give."""
+    return [Verdict(row, *RULES[row.feature](suite)) for row in ARTICLE_ROWS]
 
 
 def verdict_table(suite: Suite) -> Table:
-    """The seed's wording beside the verdict of the numbers."""
-    return Table([{"feature": v.row.feature, "seed (stateless)": v.row.stateless, "seed (stateful)": v.row.stateful,
+    """The article's wording beside the verdict of the numbers."""
+    return Table([{"feature": v.row.feature, "article (stateless)": v.row.stateless, "article (stateful)": v.row.stateful,
                    "verdict": v.verdict, "what the numbers say": v.evidence} for v in judge(suite)],
-                 title="The seed's table, judged by the measurements above")
+                 title="The article's table, judged by the measurements above")
 
 
-__all__ = ["AGREED", "CORRECTED", "QUALIFIED", "RULES", "SEED_ROWS", "SeedRow", "Verdict", "judge", "verdict_table"]
+__all__ = ["AGREED", "CORRECTED", "QUALIFIED", "RULES", "ARTICLE_ROWS", "ArticleRow", "Verdict", "judge", "verdict_table"]
