@@ -13,6 +13,7 @@ import io
 import json as jsonlib
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
+from urllib.parse import unquote
 
 from werkzeug.test import Client, Cookie, EnvironBuilder
 from werkzeug.wrappers import Response
@@ -48,14 +49,16 @@ class Browser(Client):
         """One request to the app: ``json`` (if given) as the body, the jar's cookies, ``headers``; the answer."""
         environ = dict(self._template)
         path, _, query = path.partition("?")
-        environ.update(REQUEST_METHOD=method, PATH_INFO=path, QUERY_STRING=query)
+        # WSGI's PATH_INFO is the unquoted path, its UTF-8 bytes read as latin-1 (as werkzeug builds it)
+        environ.update(REQUEST_METHOD=method, PATH_INFO=unquote(path).encode().decode("latin-1"), QUERY_STRING=query)
         body = b"" if json is None else jsonlib.dumps(json).encode()
         environ["wsgi.input"] = io.BytesIO(body)
         if json is not None:
             environ["CONTENT_TYPE"] = "application/json"
             environ["CONTENT_LENGTH"] = str(len(body))
         for name, value in (headers or {}).items():
-            environ["HTTP_" + name.upper().replace("-", "_")] = value
+            key = name.upper().replace("-", "_")
+            environ[key if key in ("CONTENT_TYPE", "CONTENT_LENGTH") else "HTTP_" + key] = value
         cookie = "; ".join(c._to_request_header() for c in self._jar() if c._matches_request(SERVER_NAME, path))
         if cookie:
             environ["HTTP_COOKIE"] = cookie

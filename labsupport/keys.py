@@ -11,7 +11,7 @@ import hashlib
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 
 DEMO_HMAC_SECRET = "course-demo-jwt-secret-not-for-production-000001"
@@ -124,11 +124,6 @@ same way with a fast big-number library (gmpy2).
 def ed25519_private_key(seed: int = 0) -> Ed25519PrivateKey:
     """An Ed25519 signing key derived from ``seed``: the same seed gives the same key."""
     return Ed25519PrivateKey.from_private_bytes(hashlib.sha256(f"labsupport-ed25519-{seed}".encode()).digest())
-
-
-def ed25519_public_key(seed: int = 0) -> Ed25519PublicKey:
-    """The public half of ``ed25519_private_key(seed)``: what a verifying service gets."""
-    return ed25519_private_key(seed).public_key()
 
 
 def _load_rsa(pem: str, name: str) -> RSAPrivateKey:

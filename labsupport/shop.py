@@ -77,6 +77,32 @@ def json_field(body: object, name: str) -> str:
     return value
 
 
+def cart_item(body: object) -> str:
+    """The ``item`` field of a cart update: a non-empty string of at most ``MAX_ITEM_LENGTH`` characters (400)."""
+    item = json_field(body, "item")
+    if len(item) > MAX_ITEM_LENGTH:
+        raise BadRequest(f"field 'item' must be at most {MAX_ITEM_LENGTH} characters")
+    return item
+
+
+def answer_errors_in_json(app: Flask) -> None:
+    """Cap request bodies at ``MAX_BODY_BYTES`` and answer every refusal Flask or the app raises in JSON:
+    a ``BadRequest`` as 400 with its reason, any HTTP error (404, 405, 413, ...) with its status."""
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+
+    @app.errorhandler(BadRequest)
+    def bad_request(e: BadRequest) -> tuple[Response, int]:
+        return error(400, e.reason)
+
+    @app.errorhandler(HTTPException)
+    def http_error(e: HTTPException) -> tuple[Response, int]:
+        status = e.code or 500
+        reason = TOO_LARGE if status == 413 else (e.description or e.name)
+        response, status = error(status, reason)
+        response.headers.extend((k, v) for k, v in e.get_headers() if k.lower() != "content-type")  # 405's Allow
+        return response, status
+
+
 def json_body(request: Request) -> object:
     """The request's JSON body, or ``None`` when it is not JSON (then ``json_field`` says 400)."""
     try:
@@ -109,8 +135,8 @@ def create_shop(strategy: SessionStrategy, *, accounts: Accounts | None = None,
         SECRET_KEY=strategy.server.secret_key,
         SESSION_COOKIE_SAMESITE="Lax",
         PERMANENT_SESSION_LIFETIME=session_lifetime,
-        MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
     )
+    answer_errors_in_json(app)
     app.session_interface = NoCookieSession()
     accounts = accounts.copy() if accounts is not None else Accounts.for_users(DEMO_USERS)
 
@@ -155,10 +181,7 @@ def create_shop(strategy: SessionStrategy, *, accounts: Accounts | None = None,
     @app.post("/cart")
     def add_to_cart() -> Response:
         session = current_session()
-        item = json_field(json_body(request), "item")
-        if len(item) > MAX_ITEM_LENGTH:
-            raise BadRequest(f"field 'item' must be at most {MAX_ITEM_LENGTH} characters")
-        session.cart.append(item)
+        session.cart.append(cart_item(json_body(request)))
         response = new_response()
         return answer({"user": session.user, "cart": session.cart},
                       strategy.save(app, session, request, response), response)
@@ -187,18 +210,6 @@ def create_shop(strategy: SessionStrategy, *, accounts: Accounts | None = None,
     def rejected(e: SessionRejected) -> tuple[Response, int]:
         return error(e.status, e.reason, detail=e.detail if isinstance(e, TokenRejected) else None)
 
-    @app.errorhandler(BadRequest)
-    def bad_request(e: BadRequest) -> tuple[Response, int]:
-        return error(400, e.reason)
-
-    @app.errorhandler(HTTPException)
-    def http_error(e: HTTPException) -> tuple[Response, int]:
-        status = e.code or 500
-        reason = TOO_LARGE if status == 413 else (e.description or e.name)
-        response, status = error(status, reason)
-        response.headers.extend((k, v) for k, v in e.get_headers() if k.lower() != "content-type")  # 405's Allow
-        return response, status
-
     @app.after_request
     def name_the_server(response: Response) -> Response:
         response.headers["X-Served-By"] = server_name
@@ -209,5 +220,5 @@ def create_shop(strategy: SessionStrategy, *, accounts: Accounts | None = None,
 
 TOO_LARGE = f"request body too large: the shop reads at most {MAX_BODY_BYTES // 1024} KiB"
 
-__all__ = ["DEMO_USERS", "MAX_BODY_BYTES", "MAX_ITEM_LENGTH", "BadRequest", "NoCookieSession", "create_shop",
-           "error", "json_body", "json_field"]
+__all__ = ["DEMO_USERS", "MAX_BODY_BYTES", "MAX_ITEM_LENGTH", "BadRequest", "NoCookieSession", "answer_errors_in_json",
+           "cart_item", "create_shop", "error", "json_body", "json_field"]

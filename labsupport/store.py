@@ -10,7 +10,9 @@ client each server opens. ``SessionStore.from_env()`` uses the real Redis named 
 - building a store deletes nothing: ``clear()`` is an explicit call, and it deletes only the
   store's own prefix (never FLUSHDB). A server process that restarts finds every session;
 - a store that is down fails fast (no retry loop), so an app can answer 503 at once;
-- ``outage()`` cuts the connections, not the data: when it ends, every key is still there.
+- ``outage()`` cuts the connections, not the data: when it ends, every key is still there;
+- a store with a random prefix on a real Redis deletes its keys once nothing can reach it any more
+  (garbage collected, or the process exits), so labs leave nothing behind in a Redis they share.
 """
 from __future__ import annotations
 
@@ -56,6 +58,20 @@ def as_text(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
 
 
+def _forget_prefix(url: str, prefix: str) -> None:
+    """Delete every key under ``prefix`` (a store's private one) from the Redis at ``url``, if it answers."""
+    client = redis.Redis.from_url(url, socket_timeout=TIMEOUT_SECONDS, socket_connect_timeout=TIMEOUT_SECONDS,
+                                  retry=Retry(NoBackoff(), 0))
+    try:
+        keys = list(client.scan_iter(match=prefix + "*", count=500))
+        if keys:
+            client.delete(*keys)
+    except redis.RedisError:
+        pass  # down, or refusing: a finalizer has no one to tell, and the keys are only a lab's
+    finally:
+        client.close()
+
+
 class SessionStore:
     """The store every server of one lab shares; each server opens its own client with ``connect``.
 
@@ -82,6 +98,8 @@ class SessionStore:
         self._fake_server = fakeredis.FakeServer() if url is None else None
         self._pools: weakref.WeakSet[redis.ConnectionPool] = weakref.WeakSet()
         self._admin = self.connect()
+        if url is not None and isolate:  # nobody else can know this prefix: its keys die with the store
+            weakref.finalize(self, _forget_prefix, url, self.prefix)
 
     @classmethod
     def from_env(cls, *, prefix: str = "lab", isolate: bool = True) -> SessionStore:

@@ -43,7 +43,7 @@ def _raises(*args: Any) -> Any:
     raise ValueError("the learner's function failed")
 
 
-ODD_ANSWERS: tuple[Any, ...] = ("", "  ", "nan", [], {}, (), set(), 0, -1, 10**30, float("nan"), float("inf"), True,
+ODD_ANSWERS: tuple[Any, ...] = ("", "  ", "nan", [], {}, (), set(), 0, -1, 10**30, 10**400, -10**400, float("nan"), float("inf"), True,
                                 b"\xff", np.array([1.0, 2.0]), np.float64(0.5), object(), Hostile(), _raises,
                                 lambda *args: None, [None], {"a": 1}, 1j)
 """Answers of every odd kind: each check must answer them with feedback, never raise."""

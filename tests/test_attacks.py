@@ -396,6 +396,7 @@ def test_the_word_list_holds_the_secrets_the_lesson_names() -> None:
     "", "a.b", "a.b.c.d", "!!!.???.###", "e30.e30", "W10.e30.", "e30.W10.", "bm90IGpzb24.e30.",
     attacks.forge_unsigned({"sub": "x"}, alg="HS512"),
     "eyJ0eXAiOiJKV1QifQ.e30.",  # no alg at all: not treated as "none"
+    attacks.b64url_encode(b"[" * 100_000) + ".e30.",  # nested deeper than Python's stack
 ])
 def test_malformed_or_unsupported_tokens_are_rejected_with_a_reason(token: str) -> None:
     with pytest.raises(Rejected) as info:

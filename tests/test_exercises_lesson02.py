@@ -14,7 +14,8 @@ SOLUTIONS: dict[str, Any] = {
     "02.4": 750,
 }
 WRONG: dict[str, list[Any]] = {
-    "02.1": [lambda servers, steps: (1 / servers) ** steps, lambda s, k: "half", 0.5],
+    "02.1": [lambda servers, steps: (1 / servers) ** steps, lambda s, k: "half", lambda s, k: 10**400,
+             lambda s, k: float("nan"), 0.5],
     "02.2": [0.5, 1 / 3, "0.2"],
     "02.3": ["hash-modulo", "sticky", "ring"],
     "02.4": [600, 900, 750.0],

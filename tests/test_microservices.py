@@ -118,6 +118,22 @@ def test_the_cart_service_keeps_carts_in_its_own_database() -> None:
         shop.services["cart"].kill("cart-1")
         assert shop.call("cart", token).get_json()["cart"] == ["tea"]
         assert shop.call("cart", token, method="POST", json={"nope": 1}).status_code == 400
+        too_long = shop.call("cart", token, method="POST", json={"item": "x" * 1000})
+        assert too_long.status_code == 400 and "at most 64 characters" in too_long.get_json()["reason"]
+
+
+def test_the_gateway_and_the_services_refuse_in_json() -> None:
+    shop = Microservices(users=1)
+    with lab.SimClock():
+        token = shop.login(0)
+        gateway = Client(shop.gateway.app)
+        refusals = [gateway.get("/login"), gateway.get("/nowhere"),
+                    gateway.post("/login", data=b"x" * (65 * 1024), content_type="application/json"),
+                    shop.call("catalog", token, method="POST"),
+                    shop.call("cart", token, method="POST", json={"item": "y" * (65 * 1024)})]
+    assert [r.status_code for r in refusals] == [405, 404, 413, 405, 413]
+    for refusal in refusals:
+        assert refusal.mimetype == "application/json" and refusal.get_json()["reason"], refusal.get_data()
 
 
 def test_key_rotation_timeline() -> None:

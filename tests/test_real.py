@@ -322,6 +322,16 @@ def test_a_32_kib_body_passes_through_nginx(round_robin: Deployment) -> None:
 
 
 @needs_programs
+def test_servers_never_inherit_the_notebooks_redis_url(base_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REDIS_URL", "redis://notebook-redis.invalid:6379/0")
+    with Deployment(app="demo_apps:memory_app", servers=1, base_dir=base_dir) as alone:
+        assert alone.request("/redis-url").json()["redis_url"] is None
+    with Deployment(app="demo_apps:memory_app", servers=1, redis=True, base_dir=base_dir) as with_redis:
+        assert with_redis.redis is not None
+        assert with_redis.request("/redis-url").json()["redis_url"] == with_redis.redis.url
+
+
+@needs_programs
 def test_servers_and_pids_are_reported(round_robin: Deployment) -> None:
     pids = round_robin.pids()
     assert list(pids) == ["s1", "s2", "s3", "nginx"]

@@ -132,3 +132,25 @@ def test_a_grace_window_must_be_a_number_of_seconds_from_0_to_60(grace: object) 
     context = ServerContext(name="s1", store=SessionStore(prefix="grace"))
     with pytest.raises(ValueError):
         RevocableJWTSessions(context, refresh_grace=grace)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("grace", [0.0, 2.0])
+def test_a_refresh_token_superseded_by_a_cart_update_is_refused_without_ending_the_login(grace: float) -> None:
+    app = shop(grace=grace)
+    with SimClock() as clock:
+        client, body = log_in(app)
+        status, renewed = refresh(client, body["refresh_token"])  # tab 2 refreshes
+        assert status == 200
+        old_access = {"Authorization": f"Bearer {body['access_token']}"}
+        cart = client.post("/cart", json={"item": "tea"}, headers=old_access)  # tab 1, its access token still valid
+        assert cart.status_code == 200
+        clock.advance(5)
+        status, refused = refresh(client, renewed["refresh_token"])  # tab 2's token: never used, but superseded
+        assert status == 409 and refused["reason"].startswith("refresh token superseded")
+        newest = json.loads(cart.get_data())
+        assert client.get("/profile", headers={"Authorization": f"Bearer {newest['access_token']}"}).status_code == 200
+        assert refresh(client, newest["refresh_token"])[0] == 200  # the login lives on
+        clock.advance(5)
+        status, caught = refresh(client, body["refresh_token"])  # a token spent long ago: still a replay
+        assert status == 401 and caught["reason"].startswith("refresh token reuse detected")
+    assert sum(s.reuse_detected for s in strategies(app)) == 1

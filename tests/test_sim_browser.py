@@ -56,3 +56,18 @@ def test_the_browser_sends_json_headers_its_address_and_a_query() -> None:
     browser.set_cookie("planted", "x")
     assert browser.send("GET", "/echo/q").get_json()["seen"] == "k=v; planted=x"
     assert repr(browser).startswith("Browser(2001:db8::7 -> <Flask 'cookies'>")
+
+
+def test_the_path_and_the_content_headers_reach_flask_as_through_werkzeugs_client() -> None:
+    app = Flask("paths")
+
+    @app.route("/<path:rest>", methods=["GET", "POST"])
+    def seen(rest: str):  # type: ignore[no-untyped-def]
+        return jsonify(path=request.path, rest=rest, mimetype=request.mimetype, length=request.content_length)
+
+    browser, client = Browser(app, address="192.0.2.1"), Client(app)
+    for path, headers in [("/caf%C3%A9/a%20b", {}), ("/plain", {"Content-Type": "text/plain"})]:
+        ours = browser.send("POST", path, headers=headers).get_json()
+        theirs = client.post(path, headers=headers).get_json()
+        assert ours == theirs, path
+    assert browser.send("GET", "/caf%C3%A9").get_json()["path"] == "/café"

@@ -1,13 +1,15 @@
 """The session store connection (labsupport/store.py), on whichever backend this run uses.
 
 Without ``REDIS_URL`` every test runs on the embedded fakeredis store; with ``REDIS_URL`` set
-(CI's second run) the very same tests run against that real Redis. Nothing is skipped: a test
+(CI's second run) the very same tests run against that real Redis. Only one test is skipped on
+fakeredis, the one about keys outliving their store in a real Redis; a test
 that needs embedded-only behaviour (simulated time moving a key's expiry) builds an embedded
 store explicitly (``SessionStore(...)`` without a URL). Keys live under a per-test prefix and
 are deleted afterwards; nothing here ever calls FLUSHDB.
 """
 from __future__ import annotations
 
+import gc
 import socket
 
 import fakeredis
@@ -136,6 +138,29 @@ def test_isolated_prefixes_never_meet(store: SessionStore) -> None:
     one.connect().set(one.key("session", "a"), "1", ex=60)
     assert two.count() == 0 and one.keys() == ["session:a"]
     one.clear()
+
+
+@pytest.mark.skipif(REAL_URL is None, reason="a real Redis (REDIS_URL) outlives the store; fakeredis dies with it")
+def test_a_private_prefix_is_forgotten_with_its_store_and_a_shared_one_is_kept(store: SessionStore) -> None:
+    assert store.url is not None
+    reader = redis.Redis.from_url(store.url, decode_responses=True)
+    private = SessionStore(url=store.url, prefix="forgotten")
+    shared = SessionStore(url=store.url, prefix=unique_prefix(), isolate=False)
+    for one in (private, shared):
+        one.connect().sadd(one.key("user", "alice"), "sid_a")  # an index set: no TTL of its own
+    private_prefix, shared_prefix = private.prefix, shared.prefix
+    del private, one
+    gc.collect()
+    assert list(reader.scan_iter(match=private_prefix + "*")) == []
+    assert list(reader.scan_iter(match=shared_prefix + "*")) == [shared_prefix + "user:alice"]
+    shared.clear()
+
+
+def test_forgetting_a_prefix_on_a_redis_that_is_down_is_quiet(capfd: pytest.CaptureFixture[str]) -> None:
+    store = SessionStore(url=f"redis://127.0.0.1:{free_port()}/0", prefix="gone")  # nothing listens there
+    del store
+    gc.collect()
+    assert capfd.readouterr().err == ""
 
 
 # --- expiry (relative TTLs) -----------------------------------------------------------------

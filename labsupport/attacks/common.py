@@ -65,6 +65,8 @@ def split_token(token: str) -> tuple[str, str, str, dict[str, Any], dict[str, An
         header = json.loads(b64url_decode(header_b64))
         claims = json.loads(b64url_decode(payload_b64))
         signature = b64url_decode(signature_b64)
+    except RecursionError as e:  # JSON nested deeper than the interpreter's stack
+        raise Rejected("malformed token: its JSON is nested too deeply") from e
     except (AttributeError, ValueError, binascii.Error, UnicodeDecodeError) as e:
         raise Rejected(f"malformed token: {e}") from e
     if not isinstance(header, dict) or not isinstance(claims, dict):

@@ -88,11 +88,19 @@ def _describe_value(value: Any, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+def _as_float(answer: Any) -> float:
+    """A real number as a float; one too large for a float (``10**400``) becomes an infinity of its sign."""
+    try:
+        return float(answer)
+    except OverflowError:
+        return math.inf if answer > 0 else -math.inf
+
+
 def number_or_none(answer: Any) -> float | None:
     """``answer`` as a float when it is a real number (not a bool, not NaN), else ``None``: safe to compare."""
     if isinstance(answer, bool) or not isinstance(answer, numbers.Real):
         return None
-    value = float(answer)
+    value = _as_float(answer)
     return None if math.isnan(value) else value
 
 
@@ -105,7 +113,7 @@ def expect_number(answer: Any, expected: float, *, tolerance: float, what: str) 
     """``answer`` as a float within ``tolerance`` of ``expected``, else ``Wrong`` with a nudge."""
     if isinstance(answer, bool) or not isinstance(answer, numbers.Real):
         raise Wrong(f"{what} should be a number, got {type(answer).__name__} {_describe_value(answer)}.")
-    value = float(answer)
+    value = _as_float(answer)
     if math.isnan(value):
         raise Wrong(f"{what} should be a number, got NaN.")
     if abs(value - expected) > tolerance:

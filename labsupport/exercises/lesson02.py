@@ -1,12 +1,11 @@
 """Exercises of lesson 02: a stateful server behind a load balancer."""
 from __future__ import annotations
 
-import numbers
 from functools import cache
 from typing import Any
 
 from .. import experiments
-from .base import Exercise, Wrong, call_learner, expect_choice, expect_number, shown
+from .base import Exercise, Wrong, call_learner, expect_choice, expect_number, number_or_none, shown
 
 CASES = [(1, 5), (2, 2), (3, 3), (4, 5), (8, 2)]
 
@@ -17,14 +16,14 @@ def _theory_function(answer: Any) -> str:
     for servers, steps in CASES:
         got = call_learner(answer, servers, steps, name="kept")
         expected = (1 / servers) ** (steps - 1)
-        if isinstance(got, bool) or not isinstance(got, numbers.Real):
-            raise Wrong(f"kept({servers}, {steps}) returned {got!r}; it should return a number between 0 and 1.")
-        got = float(got)
-        if abs(got - expected) > 1e-9:
+        value = number_or_none(got)
+        if value is None:
+            raise Wrong(f"kept({servers}, {steps}) returned {shown(got)}; it should return a number between 0 and 1.")
+        if abs(value - expected) > 1e-9:
             hint = ""
-            if abs(got - (1 / servers) ** steps) < 1e-9:
+            if abs(value - (1 / servers) ** steps) < 1e-9:
                 hint = " The login can land anywhere: only the steps after it must hit the same server."
-            raise Wrong(f"kept({servers}, {steps}) = {got:g}, but a journey of {steps} steps on {servers} "
+            raise Wrong(f"kept({servers}, {steps}) = {value:g}, but a journey of {steps} steps on {servers} "
                         f"servers is kept with probability {expected:g}.{hint}")
     return "your formula matches (1/N)^(k-1) for every case tried."
 

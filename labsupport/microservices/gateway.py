@@ -18,7 +18,7 @@ from werkzeug.test import Client
 from ..accounts import Accounts
 from ..errors import LabError
 from ..ids import IdSource
-from ..shop import BadRequest, error, json_body, json_field
+from ..shop import answer_errors_in_json, error, json_body, json_field
 from ..tokens import TokenKeys
 from .jwks import JWKS_PATH, public_jwk
 
@@ -117,10 +117,7 @@ class Gateway:
         def jwks() -> Response:
             return jsonify(self.jwks())
 
-        @app.errorhandler(BadRequest)
-        def bad_request(e: BadRequest) -> tuple[Response, int]:
-            return error(400, e.reason)
-
+        answer_errors_in_json(app)
         return app
 
     def __repr__(self) -> str:

@@ -15,7 +15,7 @@ from flask import Flask, Request, Response, jsonify, request
 
 from ..balancer import LoadBalancer
 from ..errors import ClusterError, SessionRejected, TokenRejected, UnknownServer
-from ..shop import BadRequest, error, json_body, json_field
+from ..shop import answer_errors_in_json, cart_item, error, json_body
 from ..store import SessionStore, as_text, fail_closed
 from ..tokens import REQUIRED_CLAIMS, bearer_token, rejection
 from .gateway import GATEWAY_ISSUER, SERVICES_AUDIENCE
@@ -96,7 +96,7 @@ def create_service_app(service: str, instance: str, verifier: TokenVerifier, *,
         @app.post("/cart")
         def add_to_cart() -> Response:
             user = verifier.claims_of(request)["sub"]
-            item = json_field(json_body(request), "item")
+            item = cart_item(json_body(request))
             with fail_closed("the cart database is unavailable"):
                 client.rpush(store.key("cart", user), item)
                 return jsonify(user=user, cart=[as_text(i) for i in client.lrange(store.key("cart", user), 0, -1)])
@@ -105,9 +105,7 @@ def create_service_app(service: str, instance: str, verifier: TokenVerifier, *,
     def rejected(e: SessionRejected) -> tuple[Response, int]:
         return error(e.status, e.reason, detail=getattr(e, "code", None))
 
-    @app.errorhandler(BadRequest)
-    def bad_request(e: BadRequest) -> tuple[Response, int]:
-        return error(400, e.reason)
+    answer_errors_in_json(app)
 
     @app.after_request
     def name_the_instance(response: Response) -> Response:

@@ -20,6 +20,7 @@ from pathlib import Path
 from types import TracebackType
 
 from ..errors import UnknownChoice, UnknownServer
+from ..settings import REDIS_URL_VARIABLE
 from . import procfs
 from .app_server import AppServer, OptionValue, app_call, check_threads
 from .binaries import require
@@ -56,7 +57,8 @@ class Deployment:
     ``app`` is a factory as ``module:function``; server ``sN`` runs
     ``module:function(**app_options, server="sN")`` under gunicorn (one worker,
     ``threads`` threads), on a Unix socket. With ``redis=True`` a redis-server starts first
-    and every server gets its URL in ``REDIS_URL``. nginx balances over the servers
+    and every server gets its URL in ``REDIS_URL``; without it the servers get no ``REDIS_URL`` at all
+    (not the notebook's), so a store strategy keeps a private embedded store in each process. nginx balances over the servers
     (``routing``: ``"round-robin"`` or ``"sticky"``; ``failover``: see ``labsupport.real.nginx``).
     ``env`` adds environment variables for the servers. Every start waits until the process
     answers, at most ``ready_timeout`` seconds.
@@ -130,12 +132,13 @@ class Deployment:
         folder = self.folder
         if folder is None:
             raise RealProcessError("the deployment folder is missing")
-        env = {**os.environ, **self.env}
+        # The notebook's own REDIS_URL is not passed on: servers use this deployment's redis-server or none.
+        env = {**{k: v for k, v in os.environ.items() if k != REDIS_URL_VARIABLE}, **self.env}
         if self.use_redis:
             self.redis = RedisServer(folder, binary=paths["redis-server"], appendonly=self.appendonly,
                                      tcp=self.redis_tcp)
             self.redis.start(timeout=self.ready_timeout)
-            env["REDIS_URL"] = self.redis.url
+            env[REDIS_URL_VARIABLE] = self.redis.url
         if self.app is None:
             return
         for number in range(1, self.server_count + 1):

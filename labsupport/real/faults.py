@@ -86,17 +86,23 @@ def worker_crash_under_load(deployment: Deployment, *, server: str = "s2", users
         lock = threading.Lock()
 
         def shop(person: RealUser) -> None:
-            for n in range(rounds):
-                item = f"item{n}"
-                try:
-                    answer = person.add_item(item).status_code
-                except httpx.TransportError:
-                    answer = NO_ANSWER
-                with lock:
-                    statuses[answer] += 1
-                    if answer != 200:  # a 502 from nginx, or nothing: the worker died with it
-                        unknown[person.name].add(item)
-                done.release()
+            sent = 0
+            try:
+                for n in range(rounds):
+                    item = f"item{n}"
+                    try:
+                        answer = person.add_item(item).status_code
+                    except httpx.TransportError:
+                        answer = NO_ANSWER
+                    with lock:
+                        statuses[answer] += 1
+                        if answer != 200:  # a 502 from nginx, or nothing: the worker died with it
+                            unknown[person.name].add(item)
+                    sent += 1
+                    done.release()
+            finally:  # a thread that failed still counts its rounds, so the wait below ends; its error surfaces
+                for _ in range(rounds - sent):
+                    done.release()
 
         with ThreadPoolExecutor(max_workers=concurrency) as pool:
             futures = [pool.submit(shop, person) for person in people]

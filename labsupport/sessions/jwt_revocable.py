@@ -12,7 +12,8 @@
   browser tabs, or a thief and the owner), exactly one spends it, on a real Redis shared by many
   processes as on the embedded one (lesson 08). A request that finds the token spent less than
   ``refresh_grace`` seconds ago lost a legitimate race: 409, and the family lives on; later, it is
-  a replay.
+  a replay. A refresh token never used but no longer the family's (a cart update of the same login
+  was given a newer pair meanwhile) is superseded, not replayed: 409, and the family lives on.
 
 Every verification then costs one store round trip (one ``MGET``, in a ``MULTI`` with the spend for
 a refresh token), and while the store is down the check fails closed: 503, never "let it in".
@@ -117,9 +118,11 @@ class RevocableJWTSessions(JWTSessions):
         if family is None:
             raise TokenRejected("session ended: this login was logged out or its refresh token was replayed",
                                 code="session-ended", claim="sid")
-        if claims["token_use"] == "refresh" and (
-                spent_at is not None or json.loads(as_text(family))["refresh"] != claims["jti"]):
+        if claims["token_use"] == "refresh" and spent_at is not None:
             self.refuse_spent_refresh(claims, spent_at)
+        if claims["token_use"] == "refresh" and json.loads(as_text(family))["refresh"] != claims["jti"]:
+            raise TokenRejected("refresh token superseded: a concurrent request of this login (a cart update) was "
+                                "given newer tokens; use those", code="refresh-superseded", claim="jti", status=409)
 
     # shown in lesson 08
     def read_state(self, claims: Mapping[str, Any]) -> tuple[Stored, Stored, Stored, Stored]:

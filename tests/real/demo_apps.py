@@ -26,6 +26,10 @@ def _base(server: str) -> Flask:
         body = request.get_data()
         return jsonify(server=server, length=len(body), sha256=hashlib.sha256(body).hexdigest())
 
+    @app.get("/redis-url")
+    def redis_url() -> ResponseReturnValue:
+        return jsonify(server=server, redis_url=os.environ.get("REDIS_URL"))
+
     return app
 
 
