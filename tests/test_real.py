@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -42,6 +43,7 @@ from labsupport.real import (
     require,
 )
 from labsupport.real import binaries as real_binaries
+from labsupport.real import client as real_client
 from labsupport.real.folder import DeploymentFolder
 
 HERE = Path(__file__).parent
@@ -136,6 +138,24 @@ def test_nginx_is_found_in_sbin_when_path_lacks_it(monkeypatch: pytest.MonkeyPat
         pytest.skip("nginx is not installed in an sbin folder")
     monkeypatch.setenv("PATH", "/usr/bin:/bin")
     assert available()["nginx"] == nginx
+
+
+def test_an_answer_cut_off_midway_is_an_oserror_like_no_answer() -> None:
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+
+        def answer_half() -> None:
+            connection, _ = listener.accept()
+            with connection:
+                connection.recv(65536)
+                connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 81\r\n\r\n{\"cut")  # then it dies
+
+        worker = threading.Thread(target=answer_half)
+        worker.start()
+        with pytest.raises(OSError, match="cut off"):
+            real_client.request(f"http://127.0.0.1:{listener.getsockname()[1]}/", timeout=5)
+        worker.join()
 
 
 def _flask_app() -> Flask:

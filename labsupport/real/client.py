@@ -71,13 +71,16 @@ def _exchange(connection: http.client.HTTPConnection, method: str, target: str,
         connection.request(method, target, body=body, headers=dict(headers or {}))
         response = connection.getresponse()
         return Reply(status=response.status, headers=tuple(response.getheaders()), body=response.read())
+    except http.client.HTTPException as e:  # e.g. IncompleteRead: the server died while it answered
+        raise ConnectionError(f"the answer was cut off or malformed ({type(e).__name__})") from e
     finally:
         connection.close()
 
 
 def request(url: str, *, method: str = "GET", headers: Mapping[str, str] | None = None,
             body: bytes | None = None, timeout: float = TIMEOUT) -> Reply:
-    """Send one request to an ``http://host:port/path`` URL; raises ``OSError`` when nobody answers."""
+    """Send one request to an ``http://host:port/path`` URL; raises ``OSError`` when nobody answers, or the
+    answer is cut off (a server killed while it wrote it)."""
     parts = urlsplit(url)
     if parts.scheme != "http" or not parts.hostname:
         raise BadSetup(f"not an http:// URL: {url!r}")
